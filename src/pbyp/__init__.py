@@ -1,0 +1,1 @@
+"""PbyP: Personalisation by Pieces."""

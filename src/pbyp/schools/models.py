@@ -1,0 +1,153 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class School(models.Model):
+    name = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=60, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Year(models.IntegerChoices):
+    """England's year groups. We store the year group, never a date of birth."""
+
+    NURSERY = -1, _("Nursery")
+    RECEPTION = 0, _("Reception")
+    Y1 = 1, _("Year 1")
+    Y2 = 2, _("Year 2")
+    Y3 = 3, _("Year 3")
+    Y4 = 4, _("Year 4")
+    Y5 = 5, _("Year 5")
+    Y6 = 6, _("Year 6")
+    Y7 = 7, _("Year 7")
+    Y8 = 8, _("Year 8")
+    Y9 = 9, _("Year 9")
+    Y10 = 10, _("Year 10")
+    Y11 = 11, _("Year 11")
+    Y12 = 12, _("Year 12")
+    Y13 = 13, _("Year 13")
+
+
+class Phase(models.TextChoices):
+    EARLY = "early", _("Early years and KS1")
+    PRIMARY = "primary", _("Primary")
+    SECONDARY = "secondary", _("Secondary")
+    ADULT = "adult", _("Adult")
+
+
+def phase_of(year: int | None) -> str:
+    if year is None:
+        return Phase.ADULT
+    if year <= 2:
+        return Phase.EARLY
+    if year <= 6:
+        return Phase.PRIMARY
+    return Phase.SECONDARY
+
+
+class TutorGroup(models.Model):
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="tutor_groups")
+    name = models.CharField(max_length=40)
+    year = models.IntegerField(choices=Year.choices, null=True, blank=True)
+    tutor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tutor_groups",
+    )
+
+    class Meta:
+        ordering = ["year", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "name"], name="tutor_group_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    LEARNER = "learner", _("Learner")
+    TEACHER = "teacher", _("Teacher")
+    MANAGER = "manager", _("School manager")
+    PARENT = "parent", _("Parent or carer")
+
+
+STAFF_ROLES = (Role.TEACHER, Role.MANAGER)
+
+
+class MembershipQuerySet(models.QuerySet):
+    def staff(self):
+        return self.filter(role__in=STAFF_ROLES)
+
+    def learners(self):
+        return self.filter(role=Role.LEARNER)
+
+
+class Membership(models.Model):
+    """A person's role at a school. One row per (user, school, role); a learner has one school."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices)
+    # Learners only: their year group and tutor group.
+    year = models.IntegerField(choices=Year.choices, null=True, blank=True)
+    tutor_group = models.ForeignKey(
+        TutorGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="learners"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "school", "role"], name="membership_unique"),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(role="learner"), name="learner_one_school"
+            ),
+            models.CheckConstraint(
+                condition=Q(role="learner") | Q(year__isnull=True, tutor_group__isnull=True),
+                name="only_learners_have_year",
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "role", "year"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.school})"
+
+    @property
+    def phase(self) -> str:
+        return phase_of(self.year)
+
+
+class ParentLink(models.Model):
+    """A parent or carer linked to a learner. Only the school creates links (it confirms who is
+    who), so a link that exists is a confirmed one; who confirmed it and when are recorded."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="parent_links")
+    parent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="children_links"
+    )
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="parent_links"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "learner"], name="parent_link_unique")
+        ]

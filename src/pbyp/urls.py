@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("pbyp.accounts.urls")),
+    path("", include("pbyp.core.urls")),
+    path("", include("pbyp.schools.urls")),
+]
