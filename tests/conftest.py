@@ -1,0 +1,32 @@
+import pytest
+
+from tests.cast import build_cast
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    """Fast password hashing; tasks run in-process when their transaction commits (tests use
+    django_capture_on_commit_callbacks(execute=True) to see them); plain static files."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TASK_BACKEND = "immediate"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def cast(db):
+    return build_cast()
+
+
+@pytest.fixture
+def as_user(client):
+    """Sign the test client in as someone: as_user(cast.tutor)."""
+
+    def sign_in(user):
+        client.force_login(user, backend="pbyp.accounts.backends.UsernameOrStaffEmailBackend")
+        return client
+
+    return sign_in
