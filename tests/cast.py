@@ -10,15 +10,31 @@ PASSWORD = "correct-horse-battery"
 
 
 def make_user(username: str, first: str = "", last: str = "", email: str = "", **extra) -> User:
-    user = User(username=username, first_name=first or username.title(), last_name=last, email=email, **extra)
+    user = User(
+        username=username,
+        first_name=first or username.title(),
+        last_name=last,
+        email=email,
+        **extra,
+    )
     user.set_password(PASSWORD)
     user.save()
     return user
 
 
-def make_learner(school: School, username: str, *, year: int = 8, group: TutorGroup | None = None, first="", last="") -> Membership:
+def make_learner(
+    school: School,
+    username: str,
+    *,
+    year: int = 8,
+    group: TutorGroup | None = None,
+    first="",
+    last="",
+) -> Membership:
     user = make_user(username, first, last or "Learner")
-    return Membership.objects.create(school=school, user=user, role=Role.LEARNER, year=year, tutor_group=group)
+    return Membership.objects.create(
+        school=school, user=user, role=Role.LEARNER, year=year, tutor_group=group
+    )
 
 
 def make_staff(school: School, username: str, *roles: str, email: str = "") -> User:
@@ -64,10 +80,14 @@ def build_cast() -> Cast:
     b_learner_m = make_learner(school_b, "blearner", group=group_b, first="Bea", last="Beacon")
     parent = make_user("parent", "Sam", "Okoye", "parent@family.example")
     Membership.objects.create(school=school_a, user=parent, role=Role.PARENT)
-    link = ParentLink.objects.create(school=school_a, parent=parent, learner=learner_m.user, confirmed_by=manager)
+    link = ParentLink.objects.create(
+        school=school_a, parent=parent, learner=learner_m.user, confirmed_by=manager
+    )
     b_parent = make_user("bparent", "Bo", "Beacon", "bparent@family.example")
     Membership.objects.create(school=school_b, user=b_parent, role=Role.PARENT)
-    b_link = ParentLink.objects.create(school=school_b, parent=b_parent, learner=b_learner_m.user, confirmed_by=outsider)
+    b_link = ParentLink.objects.create(
+        school=school_b, parent=b_parent, learner=b_learner_m.user, confirmed_by=outsider
+    )
     operator = make_user("operator", "Pat", "Operator", "operator@pbyp.example", is_operator=True)
     return Cast(
         school_a=school_a,

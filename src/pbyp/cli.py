@@ -1,8 +1,8 @@
 """The `pbyp` command: Django's management commands with PbyP's settings.
 
-    pbyp demo       migrate, create the demo school, then serve it
-    pbyp serve      web server + background worker + scheduler, together
-    pbyp migrate    (and every other Django command)
+pbyp demo       migrate, create the demo school, then serve it
+pbyp serve      web server + background worker + scheduler, together
+pbyp migrate    (and every other Django command)
 """
 
 import os

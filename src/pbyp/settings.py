@@ -104,7 +104,9 @@ try:
         )
     }
 except ValueError as error:
-    raise ImproperlyConfigured(f"DATABASE_URL is not a database address we understand: {error}")
+    raise ImproperlyConfigured(
+        f"DATABASE_URL is not a database address we understand: {error}"
+    ) from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions + WAL let the web server and the worker write to one file without
     # "database is locked" errors; the busy timeout waits for the other writer instead of failing.

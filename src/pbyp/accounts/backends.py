@@ -29,7 +29,9 @@ class UsernameOrStaffEmailBackend(ModelBackend):
             return user
         from pbyp.schools.models import Membership
 
-        candidate = User.objects.annotate(email_ci=Lower("email")).filter(email_ci=login.lower()).first()
+        candidate = (
+            User.objects.annotate(email_ci=Lower("email")).filter(email_ci=login.lower()).first()
+        )
         if candidate is None:
             return None
         if candidate.is_operator or Membership.objects.staff().filter(user=candidate).exists():

@@ -6,7 +6,9 @@ class SignInForm(AuthenticationForm):
     username = forms.CharField(
         label="Username",
         help_text="Staff can use their email address.",
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}),
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}
+        ),
     )
     error_messages = {
         "invalid_login": "That username and password don't match. Check them and try again. "

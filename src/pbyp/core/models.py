@@ -11,6 +11,9 @@ class Heartbeat(models.Model):
     name = models.CharField(max_length=40, primary_key=True)
     beat_at = models.DateTimeField()
 
+    def __str__(self) -> str:
+        return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
 
 class AuditEvent(models.Model):
     """Append-only record of who viewed or changed a child's (or anyone's) data.
@@ -20,7 +23,9 @@ class AuditEvent(models.Model):
     """
 
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, null=True)
-    actor = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    actor = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     subject = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -30,3 +35,6 @@ class AuditEvent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["school", "subject", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_id} at {self.at:%Y-%m-%d %H:%M}"

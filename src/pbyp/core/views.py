@@ -67,10 +67,16 @@ def status(request):
     queue = DBTaskResult.objects.aggregate(
         ready=Count("id", filter=Q(status="READY")),
         running=Count("id", filter=Q(status="RUNNING")),
-        failed=Count("id", filter=Q(status="FAILED", finished_at__gte=now - timezone.timedelta(days=1))),
+        failed=Count(
+            "id", filter=Q(status="FAILED", finished_at__gte=now - timezone.timedelta(days=1))
+        ),
     )
     checks = [
-        {"name": "Database", "ok": database_ok, "detail": "reachable" if database_ok else "not reachable"},
+        {
+            "name": "Database",
+            "ok": database_ok,
+            "detail": "reachable" if database_ok else "not reachable",
+        },
     ]
     for name in ("worker", "scheduler"):
         age = beats.get(name)
@@ -89,7 +95,11 @@ def status(request):
 def operator_home(request):
     schools = School.objects.annotate(
         learners=Count("memberships", filter=Q(memberships__role=Role.LEARNER)),
-        staff=Count("memberships__user", filter=Q(memberships__role__in=[Role.TEACHER, Role.MANAGER]), distinct=True),
+        staff=Count(
+            "memberships__user",
+            filter=Q(memberships__role__in=[Role.TEACHER, Role.MANAGER]),
+            distinct=True,
+        ),
     ).order_by("name")
     return render(request, "core/operator_home.html", {"schools": schools})
 
@@ -103,9 +113,15 @@ def school_new(request):
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"{school.name} is ready. Its manager has been emailed an invitation.")
+            messages.success(
+                request, f"{school.name} is ready. Its manager has been emailed an invitation."
+            )
             return redirect("operator_school", school_id=school.pk)
-    return render(request, "schools/form_page.html", {"form": form, "title": "Create a school", "back": "operator_home"})
+    return render(
+        request,
+        "schools/form_page.html",
+        {"form": form, "title": "Create a school", "back": "operator_home"},
+    )
 
 
 @operator_required

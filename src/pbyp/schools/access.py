@@ -96,7 +96,9 @@ def access_tutor_group(ctx: SchoolContext, group_id, *, change: bool = False) ->
     """A tutor group: staff of the school may view it, managers may change it."""
     if ctx.school is None or not (ctx.is_manager if change else ctx.is_staff):
         raise Http404
-    return _get_or_404(TutorGroup.objects.filter(school=ctx.school).select_related("tutor"), group_id)
+    return _get_or_404(
+        TutorGroup.objects.filter(school=ctx.school).select_related("tutor"), group_id
+    )
 
 
 def access_parent_link(ctx: SchoolContext, link_id) -> ParentLink:

@@ -19,7 +19,12 @@ def navigation(request):
         items.append(("operator_home", "Schools", "🌍"))
     path = request.path
     nav = [
-        {"url": reverse(name), "label": label, "icon": icon, "current": path.startswith(reverse(name))}
+        {
+            "url": reverse(name),
+            "label": label,
+            "icon": icon,
+            "current": path.startswith(reverse(name)),
+        }
         for name, label, icon in items
     ]
     return {"nav": nav}

@@ -14,18 +14,125 @@ from django.db import transaction
 from pbyp.accounts.models import User
 from pbyp.schools.models import Membership, ParentLink, Role, School, TutorGroup
 
-DEMO_PASSWORD = "pbyp-demo"
+DEMO_PASSWORD = "pbyp-demo"  # noqa: S105 - the demo logins, shown in the README
 DEMO_SLUG = "oakfield"
 
-FIRST_NAMES = """Amara Ben Chloe Dev Ella Finn Grace Harry Isla Jack Kai Layla Max Nia Oscar Priya
-Quinn Ravi Sofia Theo Uma Vinny Willow Yusuf Zara Alfie Bea Callum Daisy Ethan Freya George
-Hana Ivan Jasmine Kofi Lily Mo Nora Olly Poppy Rosie Sam Tilly Ulrich Violet Will Xander Yara Zac
-Aisha Bilal Cerys Dylan Efa Gethin Iwan Megan Rhys Seren""".split()
-LAST_NAMES = """Adams Begum Clarke Davies Evans Fisher Green Hughes Iqbal Jones Khan Lewis Morgan
-Nowak Owen Patel Quayle Roberts Smith Taylor Usman Vaughan Walker Young Zielinski Ahmed Brown
-Campbell Edwards Francis Griffiths Hall Jenkins Kaur Lloyd Mills Murphy Okafor Price Reid Shaw
-Thomas Turner Ward Wilson Wright""".split()
-TEACHERS = [("Ms", "Helen", "Price"), ("Mr", "Tom", "Okafor"), ("Mrs", "Sue", "Lloyd"), ("Dr", "Ali", "Rahman")]
+FIRST_NAMES = [
+    "Amara",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Ella",
+    "Finn",
+    "Grace",
+    "Harry",
+    "Isla",
+    "Jack",
+    "Kai",
+    "Layla",
+    "Max",
+    "Nia",
+    "Oscar",
+    "Priya",
+    "Quinn",
+    "Ravi",
+    "Sofia",
+    "Theo",
+    "Uma",
+    "Vinny",
+    "Willow",
+    "Yusuf",
+    "Zara",
+    "Alfie",
+    "Bea",
+    "Callum",
+    "Daisy",
+    "Ethan",
+    "Freya",
+    "George",
+    "Hana",
+    "Ivan",
+    "Jasmine",
+    "Kofi",
+    "Lily",
+    "Mo",
+    "Nora",
+    "Olly",
+    "Poppy",
+    "Rosie",
+    "Sam",
+    "Tilly",
+    "Ulrich",
+    "Violet",
+    "Will",
+    "Xander",
+    "Yara",
+    "Zac",
+    "Aisha",
+    "Bilal",
+    "Cerys",
+    "Dylan",
+    "Efa",
+    "Gethin",
+    "Iwan",
+    "Megan",
+    "Rhys",
+    "Seren",
+]
+LAST_NAMES = [
+    "Adams",
+    "Begum",
+    "Clarke",
+    "Davies",
+    "Evans",
+    "Fisher",
+    "Green",
+    "Hughes",
+    "Iqbal",
+    "Jones",
+    "Khan",
+    "Lewis",
+    "Morgan",
+    "Nowak",
+    "Owen",
+    "Patel",
+    "Quayle",
+    "Roberts",
+    "Smith",
+    "Taylor",
+    "Usman",
+    "Vaughan",
+    "Walker",
+    "Young",
+    "Zielinski",
+    "Ahmed",
+    "Brown",
+    "Campbell",
+    "Edwards",
+    "Francis",
+    "Griffiths",
+    "Hall",
+    "Jenkins",
+    "Kaur",
+    "Lloyd",
+    "Mills",
+    "Murphy",
+    "Okafor",
+    "Price",
+    "Reid",
+    "Shaw",
+    "Thomas",
+    "Turner",
+    "Ward",
+    "Wilson",
+    "Wright",
+]
+TEACHERS = [
+    ("Ms", "Helen", "Price"),
+    ("Mr", "Tom", "Okafor"),
+    ("Mrs", "Sue", "Lloyd"),
+    ("Dr", "Ali", "Rahman"),
+]
 
 
 @dataclass
@@ -37,8 +144,12 @@ class Seeded:
 
 def _user(username, first, last, email="", password_hash=None, **extra) -> User:
     return User(
-        username=username, first_name=first, last_name=last, email=email,
-        password=password_hash, **extra,
+        username=username,
+        first_name=first,
+        last_name=last,
+        email=email,
+        password=password_hash,
+        **extra,
     )
 
 
@@ -65,11 +176,18 @@ def seed_school(
     staff = []
     for i in range(teachers):
         title, first, last = TEACHERS[i % len(TEACHERS)]
-        username = "tutor" if named_cast and i == 0 else f"{prefix}{first.lower()}.{last.lower()}{i // 4 or ''}"
+        username = (
+            "tutor"
+            if named_cast and i == 0
+            else f"{prefix}{first.lower()}.{last.lower()}{i // 4 or ''}"
+        )
         staff.append(_user(username, first, last, f"{username}@{slug}.example", password_hash))
     manager = _user(
-        "manager" if named_cast else f"{prefix}manager", "Jo", "Bennett",
-        f"manager@{slug}.example", password_hash,
+        "manager" if named_cast else f"{prefix}manager",
+        "Jo",
+        "Bennett",
+        f"manager@{slug}.example",
+        password_hash,
     )
     User.objects.bulk_create([*staff, manager])
     Membership.objects.bulk_create(
@@ -86,14 +204,25 @@ def seed_school(
     for year in years:
         for g in range(groups_per_year):
             tutor = staff[len(groups) % len(staff)]
-            groups.append(TutorGroup(school=school, name=f"{year}{'KLMNOPQRST'[g]}", year=year, tutor=tutor))
+            groups.append(
+                TutorGroup(school=school, name=f"{year}{'KLMNOPQRST'[g]}", year=year, tutor=tutor)
+            )
+    specials = {
+        0: ("learner", "Amara", "Okoye", 8),
+        1: ("peer", "Ben", "Clarke", 9),
+        2: ("peer2", "Chloe", "Davies", 10),
+    }
+    if named_cast:
+        # `tutor` tutors the demo learner's group, so their group page shows the learner.
+        mine = next(g for g in groups if g.year == specials[0][3])
+        tutored = next(g for g in groups if g.tutor == staff[0])
+        mine.tutor, tutored.tutor = tutored.tutor, mine.tutor
     TutorGroup.objects.bulk_create(groups)
     by_year = {}
     for group in groups:
         by_year.setdefault(group.year, []).append(group)
 
     people = []
-    specials = {0: ("learner", "Amara", "Okoye", 8), 1: ("peer", "Ben", "Clarke", 9), 2: ("peer2", "Chloe", "Davies", 10)}
     for i in range(learners):
         year = years[i % len(years)]
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
@@ -106,27 +235,49 @@ def seed_school(
     for i, (user, year) in enumerate(people):
         year_groups = by_year[year]
         memberships.append(
-            Membership(school=school, user=user, role=Role.LEARNER, year=year, tutor_group=year_groups[i % len(year_groups)])
+            Membership(
+                school=school,
+                user=user,
+                role=Role.LEARNER,
+                year=year,
+                tutor_group=year_groups[i % len(year_groups)],
+            )
         )
     Membership.objects.bulk_create(memberships)
-    if named_cast:
-        # `tutor` tutors the demo learner's group, so their group page shows the learner.
-        TutorGroup.objects.filter(pk=memberships[0].tutor_group_id).update(tutor=staff[0])
 
     parent_users = []
     for i in range(min(parents, learners)):
         child = people[i * max(1, learners // max(parents, 1))][0]
         username = "parent" if named_cast and i == 0 else f"{prefix}parent{i}"
-        parent_users.append((_user(username, "Sam" if i == 0 else rng.choice(FIRST_NAMES), child.last_name,
-                                   f"{username}@family.example", password_hash), child))
+        parent_users.append(
+            (
+                _user(
+                    username,
+                    "Sam" if i == 0 else rng.choice(FIRST_NAMES),
+                    child.last_name,
+                    f"{username}@family.example",
+                    password_hash,
+                ),
+                child,
+            )
+        )
     User.objects.bulk_create([p for p, _ in parent_users])
-    Membership.objects.bulk_create([Membership(school=school, user=p, role=Role.PARENT) for p, _ in parent_users])
-    links = [ParentLink(school=school, parent=p, learner=c, confirmed_by=manager) for p, c in parent_users]
+    Membership.objects.bulk_create(
+        [Membership(school=school, user=p, role=Role.PARENT) for p, _ in parent_users]
+    )
+    links = [
+        ParentLink(school=school, parent=p, learner=c, confirmed_by=manager)
+        for p, c in parent_users
+    ]
     if named_cast and len(people) > 4:
         sibling = people[4][0]  # `parent` has two children at the school
         sibling.last_name = parent_users[0][1].last_name
         sibling.save(update_fields=["last_name"])
-        links.append(ParentLink(school=school, parent=parent_users[0][0], learner=sibling, confirmed_by=manager))
+        links.append(
+            ParentLink(
+                school=school, parent=parent_users[0][0], learner=sibling, confirmed_by=manager
+            )
+        )
     ParentLink.objects.bulk_create(links)
     return Seeded(school=school, learners=learners, teachers=teachers)
 
@@ -138,7 +289,11 @@ def seed_demo() -> bool:
     with transaction.atomic():
         seed_school(name="Oakfield Academy", slug=DEMO_SLUG, learners=60, named_cast=True)
         User.objects.create(
-            username="operator", first_name="Pat", last_name="Operator", email="operator@pbyp.example",
-            is_operator=True, password=make_password(DEMO_PASSWORD),
+            username="operator",
+            first_name="Pat",
+            last_name="Operator",
+            email="operator@pbyp.example",
+            is_operator=True,
+            password=make_password(DEMO_PASSWORD),
         )
     return True

@@ -17,7 +17,9 @@ class SchoolForm(forms.Form):
 class StaffForm(forms.Form):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
-    email = forms.EmailField(label="Email address", help_text="We email them a link to choose a password.")
+    email = forms.EmailField(
+        label="Email address", help_text="We email them a link to choose a password."
+    )
     roles = forms.MultipleChoiceField(
         choices=STAFF_ROLE_CHOICES, widget=forms.CheckboxSelectMultiple, initial=[Role.TEACHER]
     )
@@ -53,12 +55,16 @@ class TutorGroupForm(forms.Form):
     year = forms.TypedChoiceField(
         choices=[("", "Mixed years")] + LEARNER_YEARS, coerce=int, required=False, empty_value=None
     )
-    tutor = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="No tutor yet")
+    tutor = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="No tutor yet"
+    )
 
     def __init__(self, *args, school, **kwargs):
         super().__init__(*args, **kwargs)
         staff = Membership.objects.staff().filter(school=school).values("user")
-        self.fields["tutor"].queryset = User.objects.filter(pk__in=staff).order_by("last_name", "first_name")
+        self.fields["tutor"].queryset = User.objects.filter(pk__in=staff).order_by(
+            "last_name", "first_name"
+        )
 
 
 class ParentLinkForm(forms.Form):

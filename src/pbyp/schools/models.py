@@ -151,3 +151,6 @@ class ParentLink(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["parent", "learner"], name="parent_link_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.parent} → {self.learner}"

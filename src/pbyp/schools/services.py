@@ -30,7 +30,8 @@ def _clean_username(username: str) -> str:
 
 def _free_username(base: str) -> str:
     """`base`, or base2, base3… whichever is free (one query)."""
-    base = re.sub(r"[^a-z0-9.]", "", slugify(base).replace("-", ".")) or "user"
+    parts = (re.sub(r"[^a-z0-9]", "", slugify(part)) for part in base.split("."))
+    base = ".".join(p for p in parts if p) or "user"
     base = base[:34]
     taken = set(
         User.objects.filter(username__istartswith=base).values_list(Lower("username"), flat=True)
@@ -105,7 +106,13 @@ def staff_add(
 
 @transaction.atomic
 def staff_update(
-    *, membership: Membership, first_name: str, last_name: str, email: str, roles: list[str], by: User
+    *,
+    membership: Membership,
+    first_name: str,
+    last_name: str,
+    email: str,
+    roles: list[str],
+    by: User,
 ) -> None:
     school, user = membership.school, membership.user
     roles = {r for r in roles if r in STAFF_ROLES}
@@ -161,7 +168,9 @@ def learner_add(
         with transaction.atomic():
             user.save()
     except IntegrityError:
-        raise ValidationError({"username": f"The username “{username}” is already taken."}) from None
+        raise ValidationError(
+            {"username": f"The username “{username}” is already taken."}
+        ) from None
     membership = Membership.objects.create(
         user=user, school=school, role=Role.LEARNER, year=year, tutor_group=tutor_group
     )
@@ -197,16 +206,30 @@ def learner_reset_passphrase(*, membership: Membership, by: User) -> str:
     passphrase = new_passphrase()
     membership.user.set_password(passphrase)
     membership.user.save(update_fields=["password"])
-    audit(school=membership.school, actor=by, action="learner.reset_passphrase", subject=membership.user)
+    audit(
+        school=membership.school,
+        actor=by,
+        action="learner.reset_passphrase",
+        subject=membership.user,
+    )
     return passphrase
 
 
 @transaction.atomic
 def tutor_group_save(
-    *, school: School, group: TutorGroup | None, name: str, year: int | None, tutor: User | None, by: User
+    *,
+    school: School,
+    group: TutorGroup | None,
+    name: str,
+    year: int | None,
+    tutor: User | None,
+    by: User,
 ) -> TutorGroup:
     name = name.strip()
-    if tutor is not None and not Membership.objects.staff().filter(school=school, user=tutor).exists():
+    if (
+        tutor is not None
+        and not Membership.objects.staff().filter(school=school, user=tutor).exists()
+    ):
         raise ValidationError({"tutor": "Choose a member of your staff."})
     clash = TutorGroup.objects.filter(school=school, name__iexact=name)
     if group is not None:
@@ -236,8 +259,16 @@ def parent_link_add(
     if ParentLink.objects.filter(parent=parent, learner=learner.user).exists():
         raise ValidationError({"email": "This parent is already linked to this learner."})
     Membership.objects.get_or_create(user=parent, school=school, role=Role.PARENT)
-    link = ParentLink.objects.create(school=school, parent=parent, learner=learner.user, confirmed_by=by)
-    audit(school=school, actor=by, action="parent_link.add", subject=learner.user, detail=parent.username)
+    link = ParentLink.objects.create(
+        school=school, parent=parent, learner=learner.user, confirmed_by=by
+    )
+    audit(
+        school=school,
+        actor=by,
+        action="parent_link.add",
+        subject=learner.user,
+        detail=parent.username,
+    )
     enqueue_on_commit(send_invite, user_id=parent.pk, school_id=school.pk, role="parent or carer")
     return link
 
@@ -245,7 +276,13 @@ def parent_link_add(
 @transaction.atomic
 def parent_link_remove(*, link: ParentLink, by: User) -> None:
     school, parent = link.school, link.parent
-    audit(school=school, actor=by, action="parent_link.remove", subject=link.learner, detail=parent.username)
+    audit(
+        school=school,
+        actor=by,
+        action="parent_link.remove",
+        subject=link.learner,
+        detail=parent.username,
+    )
     link.delete()
     if not ParentLink.objects.filter(school=school, parent=parent).exists():
         Membership.objects.filter(school=school, user=parent, role=Role.PARENT).delete()

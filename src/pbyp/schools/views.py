@@ -41,9 +41,9 @@ def learner_home(request):
         if me.tutor_group_id
         else None
     )
-    parents = ParentLink.objects.filter(school=request.ctx.school, learner=request.user).select_related(
-        "parent"
-    )
+    parents = ParentLink.objects.filter(
+        school=request.ctx.school, learner=request.user
+    ).select_related("parent")
     return render(
         request,
         "schools/learner_home.html",
@@ -58,9 +58,11 @@ def parent_home(request):
         .select_related("learner")
         .order_by("learner__first_name")
     )
-    children = Membership.objects.learners().filter(
-        school=request.ctx.school, user__in=[link.learner_id for link in links]
-    ).select_related("user", "tutor_group")
+    children = (
+        Membership.objects.learners()
+        .filter(school=request.ctx.school, user__in=[link.learner_id for link in links])
+        .select_related("user", "tutor_group")
+    )
     return render(request, "schools/parent_home.html", {"children": children})
 
 
@@ -68,10 +70,15 @@ def parent_home(request):
 def learner_detail(request, membership_id):
     learner = access_learner(request.ctx, membership_id)
     if request.user != learner.user:
-        audit(school=request.ctx.school, actor=request.user, action="learner.view", subject=learner.user)
-    parents = ParentLink.objects.filter(school=request.ctx.school, learner=learner.user).select_related(
-        "parent"
-    )
+        audit(
+            school=request.ctx.school,
+            actor=request.user,
+            action="learner.view",
+            subject=learner.user,
+        )
+    parents = ParentLink.objects.filter(
+        school=request.ctx.school, learner=learner.user
+    ).select_related("parent")
     return render(request, "schools/learner_detail.html", {"learner": learner, "parents": parents})
 
 
@@ -89,10 +96,9 @@ def _learners_prefetch():
 
 @staff_required
 def tutor_home(request):
-    groups = (
-        TutorGroup.objects.filter(school=request.ctx.school, tutor=request.user)
-        .prefetch_related(_learners_prefetch())
-    )
+    groups = TutorGroup.objects.filter(
+        school=request.ctx.school, tutor=request.user
+    ).prefetch_related(_learners_prefetch())
     return render(request, "schools/tutor_home.html", {"groups": groups})
 
 
@@ -167,9 +173,16 @@ def staff_add(request):
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"{form.cleaned_data['first_name']} has been added and emailed an invitation.")
+            messages.success(
+                request,
+                f"{form.cleaned_data['first_name']} has been added and emailed an invitation.",
+            )
             return redirect("staff_list")
-    return render(request, "schools/form_page.html", {"form": form, "title": "Add a member of staff", "back": "staff_list"})
+    return render(
+        request,
+        "schools/form_page.html",
+        {"form": form, "title": "Add a member of staff", "back": "staff_list"},
+    )
 
 
 @manager_required
@@ -177,9 +190,16 @@ def staff_edit(request, membership_id):
     membership = access_staff_member(request.ctx, membership_id)
     user = membership.user
     roles = list(
-        Membership.objects.staff().filter(school=request.ctx.school, user=user).values_list("role", flat=True)
+        Membership.objects.staff()
+        .filter(school=request.ctx.school, user=user)
+        .values_list("role", flat=True)
     )
-    initial = {"first_name": user.first_name, "last_name": user.last_name, "email": user.email, "roles": roles}
+    initial = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "roles": roles,
+    }
     form = StaffForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -253,7 +273,11 @@ def learner_add(request):
         else:
             _show_passphrase(request, membership, passphrase)
             return redirect("learner_edit", membership_id=membership.pk)
-    return render(request, "schools/form_page.html", {"form": form, "title": "Add a learner", "back": "learner_list"})
+    return render(
+        request,
+        "schools/form_page.html",
+        {"form": form, "title": "Add a learner", "back": "learner_list"},
+    )
 
 
 @manager_required
@@ -290,7 +314,11 @@ def learner_edit(request, membership_id):
 @require_POST
 def learner_passphrase(request, membership_id):
     membership = access_learner(request.ctx, membership_id, change=True)
-    _show_passphrase(request, membership, services.learner_reset_passphrase(membership=membership, by=request.user))
+    _show_passphrase(
+        request,
+        membership,
+        services.learner_reset_passphrase(membership=membership, by=request.user),
+    )
     return redirect("learner_edit", membership_id=membership.pk)
 
 
@@ -311,14 +339,18 @@ def group_edit(request, group_id=None):
     form = TutorGroupForm(request.POST or None, initial=initial, school=request.ctx.school)
     if request.method == "POST" and form.is_valid():
         try:
-            services.tutor_group_save(school=request.ctx.school, group=group, by=request.user, **form.cleaned_data)
+            services.tutor_group_save(
+                school=request.ctx.school, group=group, by=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
             messages.success(request, "Saved.")
             return redirect("group_list")
     title = f"Edit {group.name}" if group else "Add a tutor group"
-    return render(request, "schools/form_page.html", {"form": form, "title": title, "back": "group_list"})
+    return render(
+        request, "schools/form_page.html", {"form": form, "title": title, "back": "group_list"}
+    )
 
 
 @manager_required
@@ -337,13 +369,19 @@ def parent_add(request):
     form = ParentLinkForm(request.POST or None, school=request.ctx.school)
     if request.method == "POST" and form.is_valid():
         try:
-            services.parent_link_add(school=request.ctx.school, by=request.user, **form.cleaned_data)
+            services.parent_link_add(
+                school=request.ctx.school, by=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
             messages.success(request, "The parent is linked and has been emailed.")
             return redirect("parent_list")
-    return render(request, "schools/form_page.html", {"form": form, "title": "Link a parent or carer", "back": "parent_list"})
+    return render(
+        request,
+        "schools/form_page.html",
+        {"form": form, "title": "Link a parent or carer", "back": "parent_list"},
+    )
 
 
 @manager_required

@@ -25,7 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=env_int("PORT", 8000, minimum=1))
         parser.add_argument(
-            "--workers", type=int, default=env_int("WEB_WORKERS", 3, minimum=1),
+            "--workers",
+            type=int,
+            default=env_int("WEB_WORKERS", 3, minimum=1),
             help="gunicorn worker processes (default: WEB_WORKERS or 3)",
         )
 
@@ -34,9 +36,18 @@ class Command(BaseCommand):
         me = [sys.executable, "-m", "pbyp.cli"]
         commands = {
             "web": [
-                sys.executable, "-m", "gunicorn", "pbyp.wsgi:application",
-                "--bind", f"{host}:{port}", "--workers", str(workers),
-                "--access-logfile", "-", "--graceful-timeout", str(GRACE_SECONDS),
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "pbyp.wsgi:application",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                str(workers),
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                str(GRACE_SECONDS),
                 "--no-control-socket",
             ],
             "worker": [*me, "db_worker", "--no-reload", "--queue-name", "*"],
