@@ -65,3 +65,24 @@ def test_two_managers_adding_the_same_username_at_once(postgres_only):
     assert User.objects.filter(username="twin").count() == 1
     # Nothing half-saved: every account has its membership.
     assert User.objects.filter(last_name="Twin", memberships__isnull=True).count() == 0
+
+
+def test_a_double_click_sent_twice_at_once_saves_once(postgres_only):
+    """Two copies of one form, arriving together (a double click), create one learner."""
+    from django.test import Client
+
+    from tests.cast import build_cast
+
+    cast = build_cast()
+    data = {"first_name": "Dot", "last_name": "Double", "year": 7, "form_token": "same-click"}
+
+    def send():
+        client = Client()
+        client.force_login(
+            cast.manager, backend="pbyp.accounts.backends.UsernameOrStaffEmailBackend"
+        )
+        return client.post("/school/learners/add/", data).status_code
+
+    results = run_together([send, send])
+    assert results == [302, 302], results
+    assert User.objects.filter(first_name="Dot").count() == 1

@@ -218,3 +218,43 @@ def test_person_with_two_schools_switches_between_them(cast, as_user):
     # A school they don't belong to can't be chosen.
     client.post("/switch-school/", {"school": 999})
     assert client.get(f"/groups/{cast.group_b.pk}/").status_code == 200
+
+
+def test_double_click_on_add_learner_saves_once(cast, as_user):
+    client = as_user(cast.manager)
+    data = {"first_name": "Dot", "last_name": "Double", "year": 7, "form_token": "tok-123"}
+    first = client.post("/school/learners/add/", data)
+    second = client.post("/school/learners/add/", data, follow=True)
+    assert User.objects.filter(first_name="Dot").count() == 1
+    assert second.redirect_chain[0][0] == first.url
+    assert "already saved" in second.content.decode()
+
+
+def test_a_corrected_form_with_the_same_token_still_saves(cast, as_user):
+    client = as_user(cast.manager)
+    bad = {
+        "first_name": "Eve",
+        "last_name": "E",
+        "year": 7,
+        "username": "learner",
+        "form_token": "t2",
+    }
+    assert client.post("/school/learners/add/", bad).status_code == 200
+    assert 'value="t2"' in client.post("/school/learners/add/", bad).content.decode()
+    good = {**bad, "username": "eve.e"}
+    assert client.post("/school/learners/add/", good).status_code == 302
+    assert User.objects.filter(username="eve.e").exists()
+
+
+def test_double_click_on_create_school_saves_once(cast, as_user):
+    client = as_user(cast.operator)
+    data = {
+        "name": "Twice Primary",
+        "manager_first_name": "A",
+        "manager_last_name": "B",
+        "manager_email": "a@twice.example",
+        "form_token": "school-tok",
+    }
+    client.post("/operator/schools/new/", data)
+    client.post("/operator/schools/new/", data)
+    assert School.objects.filter(name="Twice Primary").count() == 1

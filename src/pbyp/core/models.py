@@ -38,3 +38,19 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.actor_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class FormSubmission(models.Model):
+    """A create form's one-time token, so a double click or a resent form saves once.
+
+    The token is inserted in the same transaction as what the form creates; a second request with
+    the same token waits on the unique key, then finds the first one's result and is sent there.
+    """
+
+    token = models.CharField(max_length=40, primary_key=True)
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    result_url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.token

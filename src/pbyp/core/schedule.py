@@ -19,7 +19,17 @@ def _ask_worker_for_heartbeat() -> None:
     worker_heartbeat.enqueue()
 
 
-JOBS = [_ask_worker_for_heartbeat]
+def _forget_old_form_tokens() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pbyp.core.models import FormSubmission
+
+    FormSubmission.objects.filter(created_at__lt=timezone.now() - timedelta(days=1)).delete()
+
+
+JOBS = [_ask_worker_for_heartbeat, _forget_old_form_tokens]
 
 
 def tick() -> None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tasks_db.models import DBTaskResult
 
+from pbyp.core.forms import save_once
 from pbyp.core.models import Heartbeat
 from pbyp.schools import services
 from pbyp.schools.access import access_school_for_operator, operator_required
@@ -105,6 +106,7 @@ def operator_home(request):
 
 
 @operator_required
+@save_once
 def school_new(request):
     form = SchoolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

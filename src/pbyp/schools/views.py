@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from pbyp.core.audit import audit
+from pbyp.core.forms import save_once
 from pbyp.schools import services
 from pbyp.schools.access import (
     access_learner,
@@ -165,6 +166,7 @@ def staff_list(request):
 
 
 @manager_required
+@save_once
 def staff_add(request):
     form = StaffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -261,6 +263,7 @@ def _show_passphrase(request, membership, passphrase):
 
 
 @manager_required
+@save_once
 def learner_add(request):
     form = LearnerForm(request.POST or None, school=request.ctx.school)
     if request.method == "POST" and form.is_valid():
@@ -333,6 +336,7 @@ def group_list(request):
 
 
 @manager_required
+@save_once
 def group_edit(request, group_id=None):
     group = access_tutor_group(request.ctx, group_id, change=True) if group_id else None
     initial = {"name": group.name, "year": group.year, "tutor": group.tutor_id} if group else {}
@@ -365,6 +369,7 @@ def parent_list(request):
 
 
 @manager_required
+@save_once
 def parent_add(request):
     form = ParentLinkForm(request.POST or None, school=request.ctx.school)
     if request.method == "POST" and form.is_valid():
