@@ -53,14 +53,18 @@ def find_chromium() -> str | None:
     return None
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="package", autouse=True)
 def chromium_executable() -> str:
+    """Every test in tests/browser skips, saying why, when no Chromium is installed."""
     path = find_chromium()
     if path is None:
-        pytest.skip(
+        reason = (
             "No Chromium installed: set CHROMIUM_PATH or install Debian's chromium package "
             "(looked at $CHROMIUM_PATH, /usr/bin/chromium, /usr/bin/chromium-browser, PATH)."
         )
+        if os.environ.get("PBYP_REQUIRE_BROWSER"):
+            pytest.fail(reason + " PBYP_REQUIRE_BROWSER is set, so this is an error.")
+        pytest.skip(reason)
     return path
 
 

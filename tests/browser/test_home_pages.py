@@ -8,11 +8,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from pbyp.schools.demo import DEMO_PASSWORD
-from tests.browser.conftest import PASSWORD_LABEL, USERNAME_LABEL
+from tests.browser.conftest import PASSWORD_LABEL, PHONE, USERNAME_LABEL
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 390, "height": 844}
 
 
 @dataclass(frozen=True)
