@@ -4,6 +4,7 @@ tutor, a manager and a parent; at school B a teacher (the outsider) and a learne
 from dataclasses import dataclass
 
 from pbyp.accounts.models import User
+from pbyp.ladders.services import ensure_default_framework
 from pbyp.schools.models import Membership, ParentLink, Role, School, TutorGroup
 
 PASSWORD = "correct-horse-battery"
@@ -70,6 +71,8 @@ class Cast:
 def build_cast() -> Cast:
     school_a = School.objects.create(name="Ashdown School", slug="ashdown")
     school_b = School.objects.create(name="Beacon School", slug="beacon")
+    for school in (school_a, school_b):
+        ensure_default_framework(school)
     tutor = make_staff(school_a, "tutor")
     manager = make_staff(school_a, "manager", Role.MANAGER, Role.TEACHER)
     outsider = make_staff(school_b, "outsider", Role.TEACHER, Role.MANAGER)

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "pbyp.accounts",
     "pbyp.schools",
     "pbyp.core",
+    "pbyp.ladders",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

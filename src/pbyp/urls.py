@@ -4,4 +4,7 @@ urlpatterns = [
     path("", include("pbyp.accounts.urls")),
     path("", include("pbyp.core.urls")),
     path("", include("pbyp.schools.urls")),
+    path("", include("pbyp.ladders.urls")),
+    path("", include("pbyp.ladders.urls_interop")),
+    path("", include("pbyp.ladders.urls_print")),
 ]

@@ -12,6 +12,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from pbyp.accounts.models import User
+from pbyp.ladders.services import ensure_default_framework
 from pbyp.schools.models import Membership, ParentLink, Role, School, TutorGroup
 
 DEMO_PASSWORD = "pbyp-demo"  # noqa: S105 - the demo logins, shown in the README
@@ -171,6 +172,7 @@ def seed_school(
     rng = random.Random(seed)
     password_hash = make_password(password)  # hashed once: every seeded account shares it
     school = School.objects.create(name=name, slug=slug)
+    ensure_default_framework(school)
     prefix = "" if named_cast else f"{slug}."
 
     staff = []

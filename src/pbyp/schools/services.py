@@ -12,6 +12,7 @@ from pbyp.accounts.models import User
 from pbyp.accounts.passphrases import new_passphrase
 from pbyp.core.audit import audit
 from pbyp.core.tasks import enqueue_on_commit
+from pbyp.ladders.services import ensure_default_framework
 from pbyp.schools.models import STAFF_ROLES, Membership, ParentLink, Role, School, TutorGroup
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
@@ -72,6 +73,7 @@ def school_create(
     while School.objects.filter(slug=slug).exists():
         slug, n = f"{slug_base}-{n}", n + 1
     school = School.objects.create(name=name.strip(), slug=slug)
+    ensure_default_framework(school, by=by)
     manager = staff_add(
         school=school,
         first_name=manager_first_name,

@@ -1,0 +1,144 @@
+"""Reads about frameworks, levels and targets, each in a fixed number of queries."""
+
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from django.db.models import Max, Prefetch
+
+from pbyp.ladders.models import (
+    LEVELS,
+    Achievement,
+    FrameworkVersion,
+    Ladder,
+    SchoolFramework,
+    Step,
+    Strand,
+    Target,
+    VersionStatus,
+)
+
+
+def used_versions(school) -> list[FrameworkVersion]:
+    """The published versions of the frameworks a school uses (1 query)."""
+    used = SchoolFramework.objects.filter(school=school).values("framework")
+    return list(
+        FrameworkVersion.objects.filter(framework__in=used, status=VersionStatus.PUBLISHED)
+        .select_related("framework")
+        .order_by("framework__title")
+    )
+
+
+def version_tree(versions) -> list[Strand]:
+    """Strands with their ladders and steps, for one version or several (3 queries)."""
+    if isinstance(versions, FrameworkVersion):
+        versions = [versions]
+    return list(
+        Strand.objects.filter(version__in=versions)
+        .order_by("version__framework__title", "position", "pk")
+        .prefetch_related(
+            Prefetch(
+                "ladders",
+                queryset=Ladder.objects.order_by("position", "pk").prefetch_related(
+                    Prefetch("steps", queryset=Step.objects.order_by("level"))
+                ),
+            )
+        )
+    )
+
+
+def levels_for(school, learner_ids, ladder_identifiers=None) -> dict[tuple[int, UUID], int]:
+    """Each learner's level on each ladder: the highest step achieved, by evidence or baseline
+    (1 query). Missing keys mean level 0."""
+    rows = Achievement.objects.filter(school=school, learner__in=learner_ids)
+    if ladder_identifiers is not None:
+        rows = rows.filter(ladder_identifier__in=list(ladder_identifiers))
+    rows = rows.values("learner", "ladder_identifier").annotate(level=Max("level"))
+    return {(r["learner"], r["ladder_identifier"]): r["level"] for r in rows}
+
+
+def next_step_for(ladder: Ladder, level: int) -> Step | None:
+    """The step after `level` on a ladder whose steps are prefetched (no query)."""
+    return next((s for s in ladder.steps.all() if s.level == level + 1), None)
+
+
+@dataclass
+class Rung:
+    step: Step
+    done: bool
+    is_next: bool
+
+
+@dataclass
+class LadderView:
+    ladder: Ladder
+    strand: Strand
+    level: int
+    next_step: Step | None
+    target: Target | None
+    rungs: list[Rung] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return self.level >= LEVELS
+
+
+@dataclass
+class StrandView:
+    strand: Strand
+    ladders: list[LadderView]
+
+
+def learner_board(membership) -> list[StrandView]:
+    """Everything "My ladders" shows: every ladder of the school's frameworks, the learner's level,
+    next step and target on each (6 queries, whatever the number of ladders)."""
+    school, user = membership.school, membership.user
+    strands = version_tree(used_versions(school))
+    levels = levels_for(school, [user.pk])
+    targets = {t.ladder_identifier: t for t in Target.objects.filter(school=school, learner=user)}
+    board = []
+    for strand in strands:
+        views = []
+        for ladder in strand.ladders.all():
+            level = levels.get((user.pk, ladder.identifier), 0)
+            nxt = next_step_for(ladder, level)
+            view = LadderView(
+                ladder=ladder,
+                strand=strand,
+                level=level,
+                next_step=nxt,
+                target=targets.get(ladder.identifier),
+                rungs=[
+                    Rung(step=s, done=s.level <= level, is_next=s.level == level + 1)
+                    for s in ladder.steps.all()
+                ],
+            )
+            views.append(view)
+        board.append(StrandView(strand=strand, ladders=views))
+    return board
+
+
+def current_targets(membership) -> list[Target]:
+    """A learner's targets with their steps, ladders and strands (1 query)."""
+    return list(
+        Target.objects.filter(school=membership.school, learner=membership.user)
+        .select_related("step__ladder__strand")
+        .order_by("chosen_at")
+    )
+
+
+@dataclass
+class GridRow:
+    membership: object
+    levels: list[int]
+
+
+def progress_grid(school, learners, ladders_by_strand) -> list[GridRow]:
+    """Learners × ladders levels (1 query for the levels)."""
+    ladders = [ladder for strand in ladders_by_strand for ladder in strand.ladders.all()]
+    levels = levels_for(school, [m.user_id for m in learners], {lad.identifier for lad in ladders})
+    return [
+        GridRow(
+            membership=m, levels=[levels.get((m.user_id, lad.identifier), 0) for lad in ladders]
+        )
+        for m in learners
+    ]
