@@ -22,10 +22,12 @@ def cast(db):
 
 
 @pytest.fixture
-def as_user(client):
-    """Sign the test client in as someone: as_user(cast.tutor)."""
+def as_user(db):
+    """A test client signed in as someone: as_user(cast.tutor). Each call is a new browser."""
+    from django.test import Client
 
     def sign_in(user):
+        client = Client()
         client.force_login(user, backend="pbyp.accounts.backends.UsernameOrStaffEmailBackend")
         return client
 

@@ -66,8 +66,8 @@ def test_sign_out(cast, client):
     assert client.get("/me/").status_code == 302
 
 
-def test_change_password(cast, as_user, client):
-    as_user(cast.tutor)
+def test_change_password(cast, as_user):
+    client = as_user(cast.tutor)
     response = client.post(
         "/account/password/",
         {
@@ -81,8 +81,8 @@ def test_change_password(cast, as_user, client):
     assert cast.tutor.check_password("a-much-longer-secret")
 
 
-def test_change_password_mismatch_is_explained(cast, as_user, client):
-    as_user(cast.tutor)
+def test_change_password_mismatch_is_explained(cast, as_user):
+    client = as_user(cast.tutor)
     response = client.post(
         "/account/password/",
         {

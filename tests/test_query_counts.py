@@ -15,7 +15,7 @@ BASE = 3  # session + user + memberships with their schools
 
 PAGES = [
     # (url, who, own queries, why)
-    ("/me/", "learner", 2, "tutor group with tutor; parent links"),
+    ("/me/", "learner", 3, "tutor group with tutor; targets with steps; parent links"),
     ("/parent/", "parent", 2, "links; the children with their groups"),
     ("/tutor/", "tutor", 2, "groups; their learners (one prefetch)"),
     ("/groups/{group_a}/", "tutor", 2, "the group (access); its learners"),

@@ -66,6 +66,7 @@ class Rung:
     step: Step
     done: bool
     is_next: bool
+    text: str
 
 
 @dataclass
@@ -88,18 +89,19 @@ class StrandView:
     ladders: list[LadderView]
 
 
-def learner_board(membership) -> list[StrandView]:
+def learner_board(membership, phase: str = "") -> list[StrandView]:
     """Everything "My ladders" shows: every ladder of the school's frameworks, the learner's level,
     next step and target on each (6 queries, whatever the number of ladders)."""
-    school, user = membership.school, membership.user
+    school, user_id = membership.school, membership.user_id
     strands = version_tree(used_versions(school))
-    levels = levels_for(school, [user.pk])
-    targets = {t.ladder_identifier: t for t in Target.objects.filter(school=school, learner=user)}
+    levels = levels_for(school, [user_id])
+    mine = Target.objects.filter(school=school, learner=user_id).select_related("step")
+    targets = {t.ladder_identifier: t for t in mine}
     board = []
     for strand in strands:
         views = []
         for ladder in strand.ladders.all():
-            level = levels.get((user.pk, ladder.identifier), 0)
+            level = levels.get((user_id, ladder.identifier), 0)
             nxt = next_step_for(ladder, level)
             view = LadderView(
                 ladder=ladder,
@@ -107,20 +109,25 @@ def learner_board(membership) -> list[StrandView]:
                 level=level,
                 next_step=nxt,
                 target=targets.get(ladder.identifier),
-                rungs=[
-                    Rung(step=s, done=s.level <= level, is_next=s.level == level + 1)
-                    for s in ladder.steps.all()
-                ],
+                rungs=rungs_for(ladder, level, phase),
             )
             views.append(view)
         board.append(StrandView(strand=strand, ladders=views))
     return board
 
 
+def rungs_for(ladder: Ladder, level: int, phase: str = "") -> list[Rung]:
+    """The ladder's steps from the learner's point of view, in their phase's words (no query)."""
+    return [
+        Rung(step=s, done=s.level <= level, is_next=s.level == level + 1, text=s.wording_for(phase))
+        for s in ladder.steps.all()
+    ]
+
+
 def current_targets(membership) -> list[Target]:
     """A learner's targets with their steps, ladders and strands (1 query)."""
     return list(
-        Target.objects.filter(school=membership.school, learner=membership.user)
+        Target.objects.filter(school=membership.school, learner=membership.user_id)
         .select_related("step__ladder__strand")
         .order_by("chosen_at")
     )

@@ -39,8 +39,8 @@ def package_problems(package: dict, *, strict_steps: bool) -> list[str]:
     problems = []
     if not str(package.get("title", "")).strip():
         problems.append("The framework has no title.")
-    if not package.get("strands"):
-        problems.append("The framework has no strands.")
+    if strict_steps and not any(s.get("ladders") for s in package.get("strands", [])):
+        problems.append("The framework has no ladders.")
     seen: set = set()
     for strand in package.get("strands", []):
         name = strand.get("title") or strand.get("code") or "(untitled strand)"

@@ -8,13 +8,13 @@ def navigation(request):
         return {"nav": []}
     items = []
     if ctx.is_learner:
-        items.append(("learner_home", "My learning", "🪜"))
+        items += [("learner_home", "Home", "🏠"), ("my_ladders", "My ladders", "🪜")]
     if ctx.is_staff:
-        items.append(("tutor_home", "My groups", "👥"))
+        items += [("tutor_home", "My groups", "👥"), ("progress", "Progress", "📊")]
     if ctx.is_manager:
-        items += [("school_overview", "School", "🏫"), ("learner_list", "Learners", "🎒")]
+        items += [("school_overview", "School", "🏫"), ("framework_list", "Frameworks", "🗂️")]
     if ctx.is_parent:
-        items.append(("parent_home", "My children", "🏠"))
+        items.append(("parent_home", "My children", "👪"))
     if ctx.is_operator:
         items.append(("operator_home", "Schools", "🌍"))
     path = request.path

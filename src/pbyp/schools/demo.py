@@ -17,6 +17,7 @@ from pbyp.schools.models import Membership, ParentLink, Role, School, TutorGroup
 
 DEMO_PASSWORD = "pbyp-demo"  # noqa: S105 - the demo logins, shown in the README
 DEMO_SLUG = "oakfield"
+GROUP_LETTERS = "KLMNOPQRSTUVWXYZABCDEFGHIJ"
 
 FIRST_NAMES = [
     "Amara",
@@ -207,7 +208,7 @@ def seed_school(
         for g in range(groups_per_year):
             tutor = staff[len(groups) % len(staff)]
             groups.append(
-                TutorGroup(school=school, name=f"{year}{'KLMNOPQRST'[g]}", year=year, tutor=tutor)
+                TutorGroup(school=school, name=f"{year}{GROUP_LETTERS[g % 26]}{g // 26 or ''}", year=year, tutor=tutor)
             )
     specials = {
         0: ("learner", "Amara", "Okoye", 8),

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from pbyp.core.audit import audit
 from pbyp.core.forms import save_once
+from pbyp.ladders.selectors import current_targets
 from pbyp.schools import services
 from pbyp.schools.access import (
     access_learner,
@@ -48,7 +49,7 @@ def learner_home(request):
     return render(
         request,
         "schools/learner_home.html",
-        {"me": me, "tutor_group": tutor_group, "parents": parents},
+        {"me": me, "tutor_group": tutor_group, "parents": parents, "targets": current_targets(me)},
     )
 
 
