@@ -72,7 +72,7 @@ def test_choose_and_drop_a_target(cast, as_user):
     assert Target.objects.filter(learner=cast.learner, step=step).exists()
     home = client.get("/me/").content.decode()
     assert "Presenting to an audience, step 1" in home
-    assert "This is your target" in client.get(f"/ladders/{step.ladder.identifier}/").content.decode()
+    assert "Your target: step 1" in client.get(f"/ladders/{step.ladder.identifier}/").content.decode()
     # A double click keeps one target.
     client.post("/targets/choose/", {"step": step.pk})
     assert Target.objects.filter(learner=cast.learner).count() == 1
