@@ -72,7 +72,9 @@ def test_choose_and_drop_a_target(cast, as_user):
     assert Target.objects.filter(learner=cast.learner, step=step).exists()
     home = client.get("/me/").content.decode()
     assert "Presenting to an audience, step 1" in home
-    assert "Your target: step 1" in client.get(f"/ladders/{step.ladder.identifier}/").content.decode()
+    assert (
+        "Your target: step 1" in client.get(f"/ladders/{step.ladder.identifier}/").content.decode()
+    )
     # A double click keeps one target.
     client.post("/targets/choose/", {"step": step.pk})
     assert Target.objects.filter(learner=cast.learner).count() == 1
@@ -90,7 +92,10 @@ def test_choosing_a_step_that_is_not_the_next_one_is_refused(cast, as_user):
 
 def test_choosing_a_step_of_a_framework_the_school_does_not_use_is_refused(cast, as_user):
     other_school_step = step_of(cast.school_b, "EP1", 1)
-    assert as_user(cast.learner).post("/targets/choose/", {"step": other_school_step.pk}).status_code == 404
+    assert (
+        as_user(cast.learner).post("/targets/choose/", {"step": other_school_step.pk}).status_code
+        == 404
+    )
     SchoolFramework.objects.filter(school=cast.school_a).delete()
     mine = step_of(cast.school_a, "EP1", 1)
     assert as_user(cast.learner).post("/targets/choose/", {"step": mine.pk}).status_code == 404
@@ -108,19 +113,28 @@ def test_staff_cannot_choose_targets_or_drop_others(cast, as_user):
 
 def test_year_group_baseline_moves_the_next_step_but_is_not_evidence(cast, as_user):
     client = as_user(cast.tutor)
-    response = client.post("/progress/baselines/", {"who": "year", "year": 8, "ladder": "all", "level": 3})
+    response = client.post(
+        "/progress/baselines/", {"who": "year", "year": 8, "ladder": "all", "level": 3}
+    )
     assert response.status_code == 302
     ladders = published_ladders(cast.school_a)
     levels = levels_for(cast.school_a, [cast.learner.pk])
     assert all(levels[(cast.learner.pk, lad.identifier)] == 3 for lad in ladders)
-    assert (cast.peer.pk, ladders[0].identifier) not in levels_for(cast.school_a, [cast.peer.pk])  # Year 9
+    assert (cast.peer.pk, ladders[0].identifier) not in levels_for(
+        cast.school_a, [cast.peer.pk]
+    )  # Year 9
     rows = Achievement.objects.filter(learner=cast.learner)
-    assert rows.count() == 24 and set(rows.values_list("source", flat=True)) == {LevelSource.BASELINE}
+    assert rows.count() == 24 and set(rows.values_list("source", flat=True)) == {
+        LevelSource.BASELINE
+    }
     page = as_user(cast.learner).get("/ladders/next/").content.decode()
     assert step_of(cast.school_a, "EP1", 4).statement in page
     # Back to 0 removes it.
     client = as_user(cast.tutor)
-    client.post("/progress/baselines/", {"who": "learner", "learner": cast.learner_m.pk, "ladder": "all", "level": 0})
+    client.post(
+        "/progress/baselines/",
+        {"who": "learner", "learner": cast.learner_m.pk, "ladder": "all", "level": 0},
+    )
     assert not Achievement.objects.filter(learner=cast.learner).exists()
 
 
@@ -131,19 +145,24 @@ def test_baseline_for_one_learner_on_one_ladder_clears_a_target_it_passes(cast, 
         "/progress/baselines/",
         {"who": "learner", "learner": cast.learner_m.pk, "ladder": str(step.ladder_id), "level": 2},
     )
-    assert levels_for(cast.school_a, [cast.learner.pk])[(cast.learner.pk, step.ladder.identifier)] == 2
+    assert (
+        levels_for(cast.school_a, [cast.learner.pk])[(cast.learner.pk, step.ladder.identifier)] == 2
+    )
     assert not Target.objects.exists()
 
 
 def test_baseline_form_explains_missing_choices(cast, as_user):
-    response = as_user(cast.tutor).post("/progress/baselines/", {"who": "group", "ladder": "all", "level": 2})
+    response = as_user(cast.tutor).post(
+        "/progress/baselines/", {"who": "group", "ladder": "all", "level": 2}
+    )
     assert response.status_code == 200
     assert "Choose one." in response.content.decode()
 
 
 def test_baseline_cannot_reach_another_schools_learners(cast, as_user):
     response = as_user(cast.tutor).post(
-        "/progress/baselines/", {"who": "learner", "learner": cast.b_learner_m.pk, "ladder": "all", "level": 3}
+        "/progress/baselines/",
+        {"who": "learner", "learner": cast.b_learner_m.pk, "ladder": "all", "level": 3},
     )
     assert "Select a valid choice" in response.content.decode()
     assert not Achievement.objects.exists()
@@ -151,8 +170,11 @@ def test_baseline_cannot_reach_another_schools_learners(cast, as_user):
 
 def test_progress_grid_shows_levels_and_remembers_filters(cast, as_user):
     services.baseline_set(
-        school=cast.school_a, learners=[cast.learner_m], ladders=list(published_ladders(cast.school_a)[:1]),
-        level=4, by=cast.tutor,
+        school=cast.school_a,
+        learners=[cast.learner_m],
+        ladders=list(published_ladders(cast.school_a)[:1]),
+        level=4,
+        by=cast.tutor,
     )
     client = as_user(cast.tutor)
     page = client.get("/progress/").content.decode()  # the tutor's own group by default
@@ -166,8 +188,12 @@ def test_progress_grid_shows_levels_and_remembers_filters(cast, as_user):
 def test_manager_edits_a_step_and_publishes_while_old_work_keeps_its_wording(cast, as_user):
     old_step = step_of(cast.school_a, "EP1", 1)
     achieved = Achievement.objects.create(
-        school=cast.school_a, learner=cast.peer, step=old_step, ladder_identifier=old_step.ladder.identifier,
-        level=1, source=LevelSource.EVIDENCE,
+        school=cast.school_a,
+        learner=cast.peer,
+        step=old_step,
+        ladder_identifier=old_step.ladder.identifier,
+        level=1,
+        source=LevelSource.EVIDENCE,
     )
     target = services.target_choose(learner=cast.learner_m, step=old_step)
     framework = old_step.ladder.version.framework
@@ -177,20 +203,29 @@ def test_manager_edits_a_step_and_publishes_while_old_work_keeps_its_wording(cas
     assert draft.number == 2
     draft_step = Step.objects.get(ladder__version=draft, ladder__code="EP1", level=1)
     assert draft_step.identifier == old_step.identifier and draft_step.pk != old_step.pk
-    response = client.post(f"/frameworks/steps/{draft_step.pk}/", {"statement": "Show your class something you made."})
+    response = client.post(
+        f"/frameworks/steps/{draft_step.pk}/", {"statement": "Show your class something you made."}
+    )
     assert response.status_code == 302
     # Learners still see the published wording until the draft is published.
-    assert PRESENTING_1 in as_user(cast.learner).get(f"/ladders/{old_step.ladder.identifier}/").content.decode()
+    assert (
+        PRESENTING_1
+        in as_user(cast.learner).get(f"/ladders/{old_step.ladder.identifier}/").content.decode()
+    )
     client.post(f"/frameworks/{framework.pk}/publish/")
     draft.refresh_from_db()
     assert draft.status == VersionStatus.PUBLISHED
-    assert FrameworkVersion.objects.get(framework=framework, number=1).status == VersionStatus.RETIRED
+    assert (
+        FrameworkVersion.objects.get(framework=framework, number=1).status == VersionStatus.RETIRED
+    )
     page = as_user(cast.learner).get(f"/ladders/{old_step.ladder.identifier}/").content.decode()
     assert "Show your class something you made." in page and PRESENTING_1 not in page
     # The achievement still points at the wording it was made against; the level carries over.
     achieved.refresh_from_db()
     assert achieved.step.statement == PRESENTING_1
-    assert levels_for(cast.school_a, [cast.peer.pk])[(cast.peer.pk, old_step.ladder.identifier)] == 1
+    assert (
+        levels_for(cast.school_a, [cast.peer.pk])[(cast.peer.pk, old_step.ladder.identifier)] == 1
+    )
     target.refresh_from_db()
     assert target.step == draft_step
     # Published versions can't be edited any more.
@@ -201,26 +236,47 @@ def test_publishing_a_ladder_with_eight_steps_is_refused(cast, as_user):
     framework = Framework.objects.get(school=cast.school_a)
     client = as_user(cast.manager)
     client.post(f"/frameworks/{framework.pk}/draft/")
-    Step.objects.filter(ladder__version__status=VersionStatus.DRAFT, ladder__code="EP1", level=9).delete()
+    Step.objects.filter(
+        ladder__version__status=VersionStatus.DRAFT, ladder__code="EP1", level=9
+    ).delete()
     response = client.post(f"/frameworks/{framework.pk}/publish/", follow=True)
     page = response.content.decode()
     assert "has 8 steps: a ladder needs exactly 9" in page
-    assert FrameworkVersion.objects.get(framework=framework, number=1).status == VersionStatus.PUBLISHED
+    assert (
+        FrameworkVersion.objects.get(framework=framework, number=1).status
+        == VersionStatus.PUBLISHED
+    )
 
 
 def test_manager_authors_a_framework_in_the_browser(cast, as_user):
     client = as_user(cast.manager)
-    response = client.post("/frameworks/new/", {"title": "Digital skills", "description": "Online life."})
+    response = client.post(
+        "/frameworks/new/", {"title": "Digital skills", "description": "Online life."}
+    )
     framework = Framework.objects.get(title="Digital skills")
     assert response.url == f"/frameworks/{framework.pk}/"
-    client.post(f"/frameworks/{framework.pk}/strands/add/", {"title": "Staying safe", "code": "DS", "colour": "#1d4ed8"})
+    client.post(
+        f"/frameworks/{framework.pk}/strands/add/",
+        {"title": "Staying safe", "code": "DS", "colour": "#1d4ed8"},
+    )
     strand = framework.versions.get().strands.get()
     steps = {f"step_{n}": f"Digital step {n}" for n in range(1, 10)}
-    client.post(f"/frameworks/{framework.pk}/ladders/add/", {"strand": strand.pk, "title": "Passwords", **steps})
+    client.post(
+        f"/frameworks/{framework.pk}/ladders/add/",
+        {"strand": strand.pk, "title": "Passwords", **steps},
+    )
     client.post(f"/frameworks/{framework.pk}/publish/")
     version = framework.versions.get()
     assert version.status == VersionStatus.PUBLISHED
-    client.post("/frameworks/", {"frameworks": [framework.pk, Framework.objects.get(school=cast.school_a, slug="pbyp-life-skills").pk]})
+    client.post(
+        "/frameworks/",
+        {
+            "frameworks": [
+                framework.pk,
+                Framework.objects.get(school=cast.school_a, slug="pbyp-life-skills").pk,
+            ]
+        },
+    )
     page = as_user(cast.learner).get("/ladders/").content.decode()
     assert "Passwords" in page and "Presenting to an audience" in page
     # The outsider's school doesn't use it: its ladder page doesn't exist for them.
@@ -234,7 +290,10 @@ def test_a_draft_ladder_may_be_incomplete_but_cannot_be_published(cast, as_user)
     framework = Framework.objects.get(title="Half done")
     client.post(f"/frameworks/{framework.pk}/strands/add/", {"title": "One", "colour": "#1d4ed8"})
     strand = framework.versions.get().strands.get()
-    client.post(f"/frameworks/{framework.pk}/ladders/add/", {"strand": strand.pk, "title": "Short", "step_1": "Only one"})
+    client.post(
+        f"/frameworks/{framework.pk}/ladders/add/",
+        {"strand": strand.pk, "title": "Short", "step_1": "Only one"},
+    )
     page = client.post(f"/frameworks/{framework.pk}/publish/", follow=True).content.decode()
     assert "Ladder “Short” has 1 step: a ladder needs exactly 9" in page
 
@@ -296,7 +355,11 @@ def _grow(cast, n):
     group = cast.group_a
     members = [make_learner(cast.school_a, f"grid{i}", year=8, group=group) for i in range(n)]
     services.baseline_set(
-        school=cast.school_a, learners=members, ladders=list(published_ladders(cast.school_a)), level=2, by=cast.tutor
+        school=cast.school_a,
+        learners=members,
+        ladders=list(published_ladders(cast.school_a)),
+        level=2,
+        by=cast.tutor,
     )
     return members
 
@@ -306,14 +369,31 @@ QUERY_PAGES = [
     ("/ladders/", "learner", 6, "used versions; strands; ladders; steps; levels; targets"),
     ("/ladders/next/", "learner", 6, "as My ladders"),
     ("/ladders/{ladder}/", "learner", 5, "used versions; ladder (access); steps; level; target"),
-    ("/progress/", "tutor", 8, "groups; count; learners page; used versions; strands; ladders; steps; levels"),
-    ("/frameworks/", "manager", 4, "frameworks; versions; used; publishable frameworks for the form"),
-    ("/frameworks/{framework}/", "manager", 6, "framework (access); versions; strands; ladders; steps; used"),
+    (
+        "/progress/",
+        "tutor",
+        7,
+        "groups; count; learners page; used versions; strands; ladders; levels",
+    ),
+    (
+        "/frameworks/",
+        "manager",
+        4,
+        "frameworks; versions; used; publishable frameworks for the form",
+    ),
+    (
+        "/frameworks/{framework}/",
+        "manager",
+        6,
+        "framework (access); versions; strands; ladders; steps; used",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("url", "who", "own", "why"), QUERY_PAGES, ids=[p[0] for p in QUERY_PAGES])
-def test_ladder_page_query_counts_are_fixed(cast, as_user, django_assert_num_queries, url, who, own, why):
+def test_ladder_page_query_counts_are_fixed(
+    cast, as_user, django_assert_num_queries, url, who, own, why
+):
     ladder = published_ladders(cast.school_a)[0]
     framework = Framework.objects.get(school=cast.school_a)
     url = url.format(ladder=ladder.identifier, framework=framework.pk)

@@ -28,21 +28,20 @@ def used_versions(school) -> list[FrameworkVersion]:
     )
 
 
-def version_tree(versions) -> list[Strand]:
-    """Strands with their ladders and steps, for one version or several (3 queries)."""
+def version_tree(versions, *, steps: bool = True) -> list[Strand]:
+    """Strands with their ladders (and steps), for one version or several (3 queries; 2 without
+    steps)."""
     if isinstance(versions, FrameworkVersion):
         versions = [versions]
+    ladders = Ladder.objects.order_by("position", "pk")
+    if steps:
+        ladders = ladders.prefetch_related(
+            Prefetch("steps", queryset=Step.objects.order_by("level"))
+        )
     return list(
         Strand.objects.filter(version__in=versions)
         .order_by("version__framework__title", "position", "pk")
-        .prefetch_related(
-            Prefetch(
-                "ladders",
-                queryset=Ladder.objects.order_by("position", "pk").prefetch_related(
-                    Prefetch("steps", queryset=Step.objects.order_by("level"))
-                ),
-            )
-        )
+        .prefetch_related(Prefetch("ladders", queryset=ladders))
     )
 
 

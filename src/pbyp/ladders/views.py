@@ -109,7 +109,10 @@ def target_choose(request):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Great choice! “{step.ladder.title}” step {step.level} is now one of your targets.")
+        messages.success(
+            request,
+            f"Great choice! “{step.ladder.title}” step {step.level} is now one of your targets.",
+        )
     return _back(request, reverse("ladder", args=[step.ladder.identifier]))
 
 
@@ -144,7 +147,7 @@ def progress(request):
         learners = learners.filter(year=int(year))
     learners = learners.order_by("user__last_name", "user__first_name", "pk")
     page = Paginator(learners, GRID_PAGE_SIZE).get_page(request.GET.get("page"))
-    strands = version_tree(used_versions(school))
+    strands = version_tree(used_versions(school), steps=False)
     rows = progress_grid(school, list(page), strands)
     return render(
         request,
@@ -165,7 +168,11 @@ def progress(request):
 @staff_required
 def baselines(request):
     school = request.ctx.school
-    ladders = [lad for strand in version_tree(used_versions(school)) for lad in strand.ladders.all()]
+    ladders = [
+        lad
+        for strand in version_tree(used_versions(school), steps=False)
+        for lad in strand.ladders.all()
+    ]
     form = BaselineForm(request.POST or None, school=school, ladders=ladders)
     if request.method == "POST" and form.is_valid():
         try:
@@ -179,7 +186,9 @@ def baselines(request):
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"Baseline saved for {count} learner{'s' if count != 1 else ''}.")
+            messages.success(
+                request, f"Baseline saved for {count} learner{'s' if count != 1 else ''}."
+            )
             return redirect("progress")
     return render(request, "ladders/baselines.html", {"form": form})
 
@@ -199,11 +208,15 @@ def framework_list(request):
         request.POST or None, frameworks=publishable, initial={"frameworks": list(used)}
     )
     if request.method == "POST" and form.is_valid():
-        services.school_frameworks_set(school=school, frameworks=list(form.cleaned_data["frameworks"]), by=request.user)
+        services.school_frameworks_set(
+            school=school, frameworks=list(form.cleaned_data["frameworks"]), by=request.user
+        )
         messages.success(request, "Saved. Learners see the ladders of the frameworks you use.")
         return redirect("framework_list")
     return render(
-        request, "ladders/framework_list.html", {"frameworks": frameworks, "used": used, "form": form}
+        request,
+        "ladders/framework_list.html",
+        {"frameworks": frameworks, "used": used, "form": form},
     )
 
 
@@ -215,13 +228,21 @@ def framework_new(request):
         package = {**form.cleaned_data, "strands": []}
         try:
             version = services.framework_import(
-                school=request.ctx.school, package=package, by=request.user, publish=False, strict_steps=False
+                school=request.ctx.school,
+                package=package,
+                by=request.user,
+                publish=False,
+                strict_steps=False,
             )
         except ValidationError as error:
             apply_errors(form, error)
         else:
             return redirect("framework_detail", framework_id=version.framework_id)
-    return render(request, "schools/form_page.html", {"form": form, "title": "Start a new framework", "back": "framework_list"})
+    return render(
+        request,
+        "schools/form_page.html",
+        {"form": form, "title": "Start a new framework", "back": "framework_list"},
+    )
 
 
 def _latest(framework) -> FrameworkVersion:
@@ -238,7 +259,13 @@ def framework_detail(request, framework_id):
     return render(
         request,
         "ladders/framework_detail.html",
-        {"framework": framework, "version": version, "versions": versions, "strands": strands, "used": used},
+        {
+            "framework": framework,
+            "version": version,
+            "versions": versions,
+            "strands": strands,
+            "used": used,
+        },
     )
 
 
@@ -247,7 +274,10 @@ def framework_detail(request, framework_id):
 def framework_draft(request, framework_id):
     framework = access_framework(request.ctx, framework_id)
     services.draft_for_editing(framework=framework, by=request.user)
-    messages.success(request, "This is a new draft. Learners keep seeing the published version until you publish.")
+    messages.success(
+        request,
+        "This is a new draft. Learners keep seeing the published version until you publish.",
+    )
     return redirect("framework_detail", framework_id=framework.pk)
 
 
@@ -261,7 +291,10 @@ def framework_publish(request, framework_id):
         for problem in error.messages:
             messages.error(request, problem)
     else:
-        messages.success(request, f"Version {version.number} is published. Work already done keeps the wording it was done against.")
+        messages.success(
+            request,
+            f"Version {version.number} is published. Work already done keeps the wording it was done against.",
+        )
     return redirect("framework_detail", framework_id=framework.pk)
 
 
@@ -278,7 +311,9 @@ def step_edit(request, step_id):
             apply_errors(form, error)
         else:
             messages.success(request, "Step saved in the draft.")
-            return redirect(reverse("framework_detail", args=[framework.pk]) + f"#ladder-{step.ladder_id}")
+            return redirect(
+                reverse("framework_detail", args=[framework.pk]) + f"#ladder-{step.ladder_id}"
+            )
     return render(
         request,
         "ladders/edit_page.html",
@@ -295,13 +330,19 @@ def strand_edit(request, framework_id=None, strand_id=None):
     if not version.is_draft:
         messages.error(request, "Start a new draft before changing the framework.")
         return redirect("framework_detail", framework_id=framework.pk)
-    initial = {f: getattr(strand, f) for f in ("title", "code", "description", "colour")} if strand else {}
+    initial = (
+        {f: getattr(strand, f) for f in ("title", "code", "description", "colour")}
+        if strand
+        else {}
+    )
     form = StrandForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         services.strand_save(version=version, strand=strand, by=request.user, **form.cleaned_data)
         return redirect("framework_detail", framework_id=framework.pk)
     title = f"Edit strand {strand.title}" if strand else "Add a strand"
-    return render(request, "ladders/edit_page.html", {"form": form, "title": title, "framework": framework})
+    return render(
+        request, "ladders/edit_page.html", {"form": form, "title": title, "framework": framework}
+    )
 
 
 @manager_required
@@ -313,8 +354,14 @@ def ladder_edit(request, framework_id=None, ladder_id=None):
     if not version.is_draft:
         messages.error(request, "Start a new draft before changing the framework.")
         return redirect("framework_detail", framework_id=framework.pk)
-    initial = {"strand": ladder.strand_id, "title": ladder.title, "description": ladder.description} if ladder else {}
-    form = LadderForm(request.POST or None, initial=initial, version=version, with_steps=ladder is None)
+    initial = (
+        {"strand": ladder.strand_id, "title": ladder.title, "description": ladder.description}
+        if ladder
+        else {}
+    )
+    form = LadderForm(
+        request.POST or None, initial=initial, version=version, with_steps=ladder is None
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.ladder_save(
@@ -331,4 +378,6 @@ def ladder_edit(request, framework_id=None, ladder_id=None):
         else:
             return redirect("framework_detail", framework_id=framework.pk)
     title = f"Edit ladder {ladder.title}" if ladder else "Add a ladder"
-    return render(request, "ladders/edit_page.html", {"form": form, "title": title, "framework": framework})
+    return render(
+        request, "ladders/edit_page.html", {"form": form, "title": title, "framework": framework}
+    )

@@ -208,7 +208,12 @@ def seed_school(
         for g in range(groups_per_year):
             tutor = staff[len(groups) % len(staff)]
             groups.append(
-                TutorGroup(school=school, name=f"{year}{GROUP_LETTERS[g % 26]}{g // 26 or ''}", year=year, tutor=tutor)
+                TutorGroup(
+                    school=school,
+                    name=f"{year}{GROUP_LETTERS[g % 26]}{g // 26 or ''}",
+                    year=year,
+                    tutor=tutor,
+                )
             )
     specials = {
         0: ("learner", "Amara", "Okoye", 8),

@@ -81,7 +81,7 @@ class ParentLinkForm(forms.Form):
         learners = Membership.objects.learners().filter(school=school).select_related("user")
         self.fields["learner"].queryset = learners.order_by("user__last_name", "user__first_name")
         self.fields["learner"].label_from_instance = lambda m: (
-            f"{m.user.last_name}, {m.user.first_name} ({m.get_year_display()})"
+            f"{m.user.last_name}, {m.user.first_name} ({m.year_name})"
         )
 
 

@@ -36,6 +36,9 @@ class Year(models.IntegerChoices):
     Y13 = 13, _("Year 13")
 
 
+YEAR_NAMES = dict(Year.choices)
+
+
 class Phase(models.TextChoices):
     EARLY = "early", _("Early years and KS1")
     PRIMARY = "primary", _("Primary")
@@ -129,6 +132,11 @@ class Membership(models.Model):
     @property
     def phase(self) -> str:
         return phase_of(self.year)
+
+    @property
+    def year_name(self) -> str:
+        """Like get_year_display(), without translating every label of the list each time."""
+        return str(YEAR_NAMES.get(self.year, "")) if self.year is not None else ""
 
 
 class ParentLink(models.Model):
