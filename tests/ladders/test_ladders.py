@@ -1,7 +1,6 @@
 """Frameworks, the default 24 ladders, levels, targets, baselines and the framework editor."""
 
 import pytest
-from django.urls import reverse
 
 from pbyp.ladders import services
 from pbyp.ladders.models import (

@@ -357,7 +357,8 @@ def _step_in_use(school: School, step: Step) -> None:
 
 @transaction.atomic
 def target_choose(*, learner: Membership, step: Step) -> Target:
-    """A learner picks a next step as a target. Only their next step on a ladder their school uses."""
+    """A learner picks a next step as a target: only their next step, on a ladder their school
+    uses."""
     school = learner.school
     _step_in_use(school, step)
     ladder = step.ladder

@@ -293,7 +293,8 @@ def framework_publish(request, framework_id):
     else:
         messages.success(
             request,
-            f"Version {version.number} is published. Work already done keeps the wording it was done against.",
+            f"Version {version.number} is published. "
+            "Work already done keeps the wording it was done against.",
         )
     return redirect("framework_detail", framework_id=framework.pk)
 

@@ -56,5 +56,6 @@ def mini_ladder(view) -> str:
             f"{': ' + state if state else ''}</span></li>"
         )
     return mark_safe(  # noqa: S308
-        f'<ol class="mini-ladder" reversed aria-label="Level {view.level:d} of 9">{"".join(rungs)}</ol>'
+        f'<ol class="mini-ladder" reversed aria-label="Level {view.level:d} of 9">'
+        f"{''.join(rungs)}</ol>"
     )
