@@ -38,10 +38,18 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+from pbyp.ladders.defaults import stable_id
+
 # The pages measured: (name, role, path). The role is a username from the seeded named cast
 # (`seed_school(named_cast=True)` plus an operator), each signed in once. Add pages here.
+PRESENTING = stable_id("pbyp-life-skills", "EP1")  # the same ladder identifier in every school
+
 PAGES = [
     ("learner_home", "learner", "/me/"),
+    ("my_ladders", "learner", "/ladders/"),
+    ("next_steps", "learner", "/ladders/next/"),
+    ("ladder_page", "learner", f"/ladders/{PRESENTING}/"),
+    ("progress_grid", "tutor", "/progress/"),
     ("tutor_home", "tutor", "/tutor/"),
     ("school_overview", "manager", "/school/"),
     ("learner_list", "manager", "/school/learners/"),
@@ -61,12 +69,21 @@ SEED_CODE = """
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from pbyp.accounts.models import User
+from pbyp.ladders.models import Ladder
+from pbyp.ladders.services import baseline_set
 from pbyp.schools.demo import DEMO_PASSWORD, seed_school
+from pbyp.schools.models import Membership
 
 n = {learners}
 with transaction.atomic():
-    seed_school(name="Bench Academy", slug="bench", learners=n, named_cast=True,
-                teachers=max(4, n // 25), parents=n // 5)
+    seeded = seed_school(name="Bench Academy", slug="bench", learners=n, named_cast=True,
+                         teachers=max(4, n // 25), parents=n // 5)
+    # Levels to show: Years 8 and up start at level (year - 6) on every ladder.
+    ladders = list(Ladder.objects.filter(school=seeded.school))
+    for year in range(8, 12):
+        members = list(Membership.objects.learners().filter(school=seeded.school, year=year))
+        baseline_set(school=seeded.school, learners=members, ladders=ladders, level=year - 6,
+                     by=None)
     User.objects.create(username="operator", first_name="Pat", last_name="Operator",
                         email="operator@pbyp.example", is_operator=True,
                         password=make_password(DEMO_PASSWORD))

@@ -14,7 +14,9 @@ urlpatterns = [
     path("frameworks/new/", views.framework_new, name="framework_new"),
     path("frameworks/<int:framework_id>/", views.framework_detail, name="framework_detail"),
     path("frameworks/<int:framework_id>/draft/", views.framework_draft, name="framework_draft"),
-    path("frameworks/<int:framework_id>/publish/", views.framework_publish, name="framework_publish"),
+    path(
+        "frameworks/<int:framework_id>/publish/", views.framework_publish, name="framework_publish"
+    ),
     path("frameworks/<int:framework_id>/strands/add/", views.strand_edit, name="strand_add"),
     path("frameworks/strands/<int:strand_id>/", views.strand_edit, name="strand_edit"),
     path("frameworks/<int:framework_id>/ladders/add/", views.ladder_edit, name="ladder_add"),
