@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "pbyp.schools",
     "pbyp.core",
     "pbyp.ladders",
+    "pbyp.evidence",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

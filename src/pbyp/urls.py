@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("pbyp.ladders.urls")),
     path("", include("pbyp.ladders.urls_interop")),
     path("", include("pbyp.ladders.urls_print")),
+    path("", include("pbyp.evidence.urls")),
 ]

@@ -367,7 +367,8 @@ QUERY_PAGES = [
     # (url, who, queries after the 3 every page pays, why)
     ("/ladders/", "learner", 6, "used versions; strands; ladders; steps; levels; targets"),
     ("/ladders/next/", "learner", 6, "as My ladders"),
-    ("/ladders/{ladder}/", "learner", 5, "used versions; ladder (access); steps; level; target"),
+    # The gallery's files are prefetched only when a gallery has items (+1, see the evidence tests).
+    ("/ladders/{ladder}/", "learner", 7, "used versions; ladder; steps; level; target; open work; gallery"),
     (
         "/progress/",
         "tutor",

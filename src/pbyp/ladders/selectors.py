@@ -66,6 +66,7 @@ class Rung:
     done: bool
     is_next: bool
     text: str
+    gallery: list = field(default_factory=list)
 
 
 @dataclass

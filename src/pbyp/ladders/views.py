@@ -27,7 +27,10 @@ from pbyp.ladders.forms import (
     StrandForm,
     UseFrameworksForm,
 )
+from pbyp.evidence.models import Evidence, Status
+from pbyp.evidence.selectors import gallery_for_ladder
 from pbyp.ladders.models import (
+    LEVELS,
     Framework,
     FrameworkVersion,
     SchoolFramework,
@@ -86,10 +89,24 @@ def ladder_page(request, identifier):
             school=request.ctx.school, learner=me.user_id, ladder_identifier=ladder.identifier
         ).first()
     rungs = list(reversed(rungs_for(ladder, level, phase)))
+    open_work = None
+    if me is not None and level < LEVELS:
+        open_work = (
+            Evidence.objects.filter(
+                school=request.ctx.school, learner=me.user_id, ladder_identifier=ladder.identifier,
+                level=level + 1, status__in=[Status.AWAITING, Status.NOT_YET],
+            ).order_by("-version").first()
+        )
+    gallery = gallery_for_ladder(request.ctx.school, ladder)
+    for rung in rungs:
+        rung.gallery = gallery.get(rung.step.level, [])
     return render(
         request,
         "ladders/ladder.html",
-        {"ladder": ladder, "rungs": rungs, "level": level, "target": target, "me": me},
+        {
+            "ladder": ladder, "rungs": rungs, "level": level, "target": target, "me": me,
+            "open_work": open_work,
+        },
     )
 
 

@@ -8,9 +8,17 @@ def navigation(request):
         return {"nav": []}
     items = []
     if ctx.is_learner:
-        items += [("learner_home", "Home", "🏠"), ("my_ladders", "My ladders", "🪜")]
+        items += [
+            ("learner_home", "Home", "🏠"),
+            ("my_ladders", "My ladders", "🪜"),
+            ("portfolio", "My work", "🗂️"),
+        ]
     if ctx.is_staff:
-        items += [("tutor_home", "My groups", "👥"), ("progress", "Progress", "📊")]
+        items += [
+            ("tutor_home", "My groups", "👥"),
+            ("queue", "Assess", "✅"),
+            ("progress", "Progress", "📊"),
+        ]
     if ctx.is_manager:
         items += [("school_overview", "School", "🏫"), ("framework_list", "Frameworks", "🗂️")]
     if ctx.is_parent:

@@ -244,6 +244,7 @@ def seed_school(
         year_groups = by_year[year]
         memberships.append(
             Membership(
+                parent_gallery_consent=True,
                 school=school,
                 user=user,
                 role=Role.LEARNER,

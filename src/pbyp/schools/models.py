@@ -8,6 +8,13 @@ class School(models.Model):
     name = models.CharField(max_length=150)
     slug = models.SlugField(max_length=60, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Evidence upload limits (school settings with safe defaults).
+    max_file_mb = models.PositiveIntegerField(
+        default=20, help_text="Largest single file a learner can upload, in MB."
+    )
+    max_submission_mb = models.PositiveIntegerField(
+        default=50, help_text="Largest total of one piece of evidence, in MB."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -37,6 +44,7 @@ class Year(models.IntegerChoices):
 
 
 YEAR_NAMES = dict(Year.choices)
+GALLERY_OWN_CONSENT_YEAR = 9
 
 
 class Phase(models.TextChoices):
@@ -109,6 +117,8 @@ class Membership(models.Model):
     tutor_group = models.ForeignKey(
         TutorGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="learners"
     )
+    # Learners below Year 9 appear in galleries only if the school has recorded a parent's consent.
+    parent_gallery_consent = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MembershipQuerySet.as_manager()
@@ -132,6 +142,12 @@ class Membership(models.Model):
     @property
     def phase(self) -> str:
         return phase_of(self.year)
+
+    @property
+    def gallery_allowed(self) -> bool:
+        """May this learner's shared work appear in a gallery? From Year 9 on, their own consent
+        (asked at each submission) is enough; younger learners also need a parent's."""
+        return self.year is None or self.year >= GALLERY_OWN_CONSENT_YEAR or self.parent_gallery_consent
 
     @property
     def year_name(self) -> str:

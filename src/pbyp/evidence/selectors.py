@@ -1,0 +1,68 @@
+"""Reads about evidence, each in a fixed number of queries."""
+
+from django.db.models import Exists, OuterRef, Prefetch, Q
+
+from pbyp.evidence.models import Decision, Evidence, EvidenceFile, Status
+from pbyp.schools.models import GALLERY_OWN_CONSENT_YEAR, Membership, Role
+
+GALLERY_PER_STEP = 6
+
+
+def in_gallery(evidence):
+    """Evidence that may be shown in a gallery: achieved, the learner chose to share it, no teacher
+    hid it, and (below Year 9) the school recorded a parent's consent."""
+    consenting = Membership.objects.filter(
+        user=OuterRef("learner"), school=OuterRef("school"), role=Role.LEARNER
+    ).filter(Q(year__gte=GALLERY_OWN_CONSENT_YEAR) | Q(year__isnull=True) | Q(parent_gallery_consent=True))
+    return evidence.filter(
+        status=Status.ACHIEVED, share_in_gallery=True, hidden_from_gallery=False
+    ).filter(Exists(consenting))
+
+
+def gallery_for_ladder(school, ladder) -> dict[int, list[Evidence]]:
+    """Each step's gallery on a ladder, newest first, a few per step (2 queries)."""
+    items = (
+        in_gallery(Evidence.objects.filter(school=school, ladder_identifier=ladder.identifier))
+        .select_related("learner")
+        .prefetch_related(Prefetch("files", queryset=EvidenceFile.objects.order_by("position", "pk")))
+        .order_by("level", "-decided_at")[: GALLERY_PER_STEP * 9 * 3]
+    )
+    by_level: dict[int, list[Evidence]] = {}
+    for item in items:
+        shelf = by_level.setdefault(item.level, [])
+        if len(shelf) < GALLERY_PER_STEP:
+            shelf.append(item)
+    return by_level
+
+
+def with_files_and_feedback(queryset):
+    return queryset.prefetch_related(
+        Prefetch("files", queryset=EvidenceFile.objects.order_by("position", "pk")),
+        "links",
+        Prefetch("decisions", queryset=Decision.objects.select_related("assessor")),
+    )
+
+
+def history_of(evidence: Evidence) -> list[Evidence]:
+    """Every version of this piece of work, newest first (1 query + 3 prefetches): the chain of
+    resubmissions shares the learner and the step."""
+    return list(
+        with_files_and_feedback(
+            Evidence.objects.filter(
+                school=evidence.school_id, learner=evidence.learner_id, step_identifier=evidence.step_identifier
+            )
+        ).order_by("-version", "-submitted_at")
+    )
+
+
+def teacher_queue(school, teacher):
+    """Work waiting for a teacher: learners in their own tutor groups first, then the oldest."""
+    mine = Membership.objects.filter(
+        school=school, user=OuterRef("learner"), role=Role.LEARNER, tutor_group__tutor=teacher
+    )
+    return (
+        Evidence.objects.filter(school=school, status=Status.AWAITING)
+        .annotate(in_my_group=Exists(mine))
+        .select_related("learner", "step__ladder__strand")
+        .order_by("-in_my_group", "submitted_at", "pk")
+    )

@@ -1,0 +1,232 @@
+"""Writes about evidence: submitting (and resubmitting), teachers' decisions, gallery choices.
+
+Submitting follows "write, then commit, then publish": files are checked and written to storage
+under new random names first (nothing points at them yet), then every row is created in one
+transaction, then background work is enqueued once that transaction has committed. A failure at
+any point removes what was written; a crash between writing and committing leaves only
+unreferenced files, which `pbyp cleanup_uploads` removes.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from pbyp.core.audit import audit
+from pbyp.core.tasks import enqueue_on_commit
+from pbyp.evidence.models import (
+    Context,
+    Decision,
+    Evidence,
+    EvidenceFile,
+    EvidenceLink,
+    Notification,
+    Outcome,
+    Status,
+)
+from pbyp.ladders.models import Achievement, LevelSource, Step, Target
+from pbyp.ladders.selectors import levels_for, used_versions
+from pbyp.schools.models import Membership
+
+logger = logging.getLogger(__name__)
+
+UPLOAD_DIR = "evidence"
+MAX_FILES = 10
+MAX_LINKS = 5
+
+
+class AlreadyDecided(Exception):
+    """Someone else decided this evidence first."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    data: bytes
+
+
+def _check_step(learner: Membership, step: Step, replaces: Evidence | None) -> None:
+    if step.ladder.version_id not in {v.pk for v in used_versions(learner.school)}:
+        raise ValidationError("That ladder isn't one your school uses.")
+    if replaces is not None:
+        return  # a new version of the same work: same step as before
+    level = levels_for(learner.school, [learner.user_id], [step.ladder.identifier]).get(
+        (learner.user_id, step.ladder.identifier), 0
+    )
+    if step.level != level + 1:
+        raise ValidationError(f"You can add evidence for step {level + 1}: that is your next step.")
+
+
+def prepare_files(school, uploads: list[Upload]) -> list:
+    """Check every file before anything is written: one refused file refuses the submission,
+    with a message naming it, so the learner can fix it without losing the rest."""
+    from pbyp.evidence.files import FileRefused, prepare_upload  # TEMP-LAZY
+
+    if len(uploads) > MAX_FILES:
+        raise ValidationError({"files": f"Add at most {MAX_FILES} files to one piece of evidence."})
+    limit = school.max_file_mb * 1024 * 1024
+    prepared, problems = [], []
+    for upload in uploads:
+        try:
+            prepared.append(prepare_upload(upload.name, upload.data, max_bytes=limit))
+        except FileRefused as refused:
+            problems.append(str(refused))
+    if problems:
+        raise ValidationError({"files": problems})
+    total = sum(p.size for p in prepared)
+    if total > school.max_submission_mb * 1024 * 1024:
+        raise ValidationError(
+            {"files": f"These files add up to {total / 1048576:.1f} MB; one piece of evidence can "
+             f"be at most {school.max_submission_mb} MB. Leave some out or make them smaller."}
+        )
+    return prepared
+
+
+def _write(school_id: int, prepared) -> str:
+    path = f"{UPLOAD_DIR}/{school_id}/{uuid.uuid4().hex}.{prepared.extension}"
+    return default_storage.save(path, ContentFile(prepared.data))
+
+
+def evidence_submit(
+    *,
+    learner: Membership,
+    step: Step,
+    reflection: str,
+    context: str,
+    text: str = "",
+    links: list[str] = (),
+    uploads: list[Upload] = (),
+    share_in_gallery: bool = False,
+    replaces: Evidence | None = None,
+) -> Evidence:
+    """A learner submits evidence for their next step (or a new version after "not yet")."""
+    reflection, text = reflection.strip(), text.strip()
+    if not reflection:
+        raise ValidationError({"reflection": "Tell us what you did and how it shows the step."})
+    if context not in Context.values:
+        raise ValidationError({"context": "Choose where you did it."})
+    links = [link.strip() for link in links if link.strip()][:MAX_LINKS]
+    _check_step(learner, step, replaces)
+    prepared = prepare_files(learner.school, list(uploads))
+    if not (prepared or links or text or reflection):
+        raise ValidationError("Add a file, a link or some writing.")
+
+    written: list[str] = []
+    try:
+        for item in prepared:
+            written.append(_write(learner.school_id, item))
+        evidence = _create_rows(learner, step, reflection, context, text, links, prepared, written,
+                                share_in_gallery, replaces)
+    except BaseException:
+        for path in written:
+            default_storage.delete(path)
+        raise
+    return evidence
+
+
+@transaction.atomic
+def _create_rows(learner, step, reflection, context, text, links, prepared, paths, share, replaces):
+    school = learner.school
+    version = 1
+    if replaces is not None:
+        # Only the learner's own "not yet" work can be sent again, and only once.
+        done = Evidence.objects.filter(
+            pk=replaces.pk, learner=learner.user_id, status=Status.NOT_YET
+        ).update(status=Status.SUPERSEDED)
+        if not done:
+            raise ValidationError("This work can't be sent again: it has already been sent or decided.")
+        version = replaces.version + 1
+        step = replaces.step
+    evidence = Evidence.objects.create(
+        school=school, learner_id=learner.user_id, step=step, ladder_identifier=step.ladder.identifier,
+        step_identifier=step.identifier, level=step.level, version=version, replaces=replaces,
+        reflection=reflection, context=context, text=text, share_in_gallery=share,
+    )
+    EvidenceFile.objects.bulk_create(
+        EvidenceFile(
+            school=school, evidence=evidence, kind=p.kind, content_type=p.content_type,
+            extension=p.extension, original_name=p.original_name, path=path, size=p.size,
+            sha256=p.sha256, position=n,
+        )
+        for n, (p, path) in enumerate(zip(prepared, paths, strict=True))
+    )
+    EvidenceLink.objects.bulk_create(EvidenceLink(school=school, evidence=evidence, url=u) for u in links)
+    from pbyp.evidence.tasks import process_evidence
+
+    enqueue_on_commit(process_evidence, evidence_id=evidence.pk)
+    return evidence
+
+
+def _notify(school, user_id, text: str, link: str) -> None:
+    Notification.objects.create(school=school, user_id=user_id, text=text[:200], link=link)
+
+
+@transaction.atomic
+def evidence_decide(
+    *, evidence: Evidence, assessor, outcome: str, went_well: str, even_better_if: str
+) -> Decision:
+    """A teacher decides: meets the statement, or not yet. Exactly one decision wins: the status
+    changes with a conditional UPDATE, so a second teacher deciding at the same moment is told."""
+    went_well, even_better_if = went_well.strip(), even_better_if.strip()
+    problems = {}
+    if outcome not in Outcome.values:
+        problems["outcome"] = "Choose “meets the statement” or “not yet”."
+    if not went_well:
+        problems["went_well"] = "Say what went well."
+    if not even_better_if:
+        problems["even_better_if"] = "Say what would make it even better."
+    if problems:
+        raise ValidationError(problems)
+    new_status = Status.ACHIEVED if outcome == Outcome.MEETS else Status.NOT_YET
+    now = timezone.now()
+    won = Evidence.objects.filter(pk=evidence.pk, status=Status.AWAITING).update(
+        status=new_status, decided_at=now
+    )
+    if not won:
+        raise AlreadyDecided
+    decision = Decision.objects.create(
+        school=evidence.school, evidence=evidence, assessor=assessor, by_teacher=True,
+        outcome=outcome, went_well=went_well, even_better_if=even_better_if,
+    )
+    link = f"/evidence/{evidence.pk}/"
+    if new_status == Status.ACHIEVED:
+        Achievement.objects.get_or_create(
+            learner_id=evidence.learner_id, ladder_identifier=evidence.ladder_identifier,
+            level=evidence.level, source=LevelSource.EVIDENCE,
+            defaults={"school": evidence.school, "step": evidence.step, "recorded_by": assessor},
+        )
+        Target.objects.filter(
+            school=evidence.school, learner=evidence.learner_id,
+            ladder_identifier=evidence.ladder_identifier, step__level__lte=evidence.level,
+        ).delete()
+        _notify(evidence.school, evidence.learner_id,
+                f"Well done! Your work meets step {evidence.level} of “{evidence.step.ladder.title}”.", link)
+    else:
+        _notify(evidence.school, evidence.learner_id,
+                f"Your work on “{evidence.step.ladder.title}” has feedback: not yet. Have a look and try again.",
+                link)
+    audit(school=evidence.school, actor=assessor, action=f"evidence.{outcome}", subject=evidence.learner,
+          detail=f"evidence {evidence.pk}")
+    return decision
+
+
+@transaction.atomic
+def gallery_hide(*, evidence: Evidence, by, hidden: bool) -> None:
+    Evidence.objects.filter(pk=evidence.pk).update(hidden_from_gallery=hidden, hidden_by=by if hidden else None)
+    audit(school=evidence.school, actor=by, action="gallery.hide" if hidden else "gallery.show",
+          subject=evidence.learner, detail=f"evidence {evidence.pk}")
+
+
+@transaction.atomic
+def gallery_share(*, evidence: Evidence, share: bool) -> None:
+    """The learner changes their mind about sharing their work."""
+    Evidence.objects.filter(pk=evidence.pk).update(share_in_gallery=share)
+
+
+def notifications_read(*, user, school) -> None:
+    Notification.objects.filter(user=user, school=school, read_at__isnull=True).update(read_at=timezone.now())
