@@ -27,7 +27,9 @@ def access_evidence(ctx: SchoolContext, evidence_id) -> tuple[Evidence, str]:
         return evidence, "owner"
     if ctx.is_staff:
         return evidence, "staff"
-    if ParentLink.objects.filter(school=ctx.school, parent=ctx.user, learner=evidence.learner_id).exists():
+    if ParentLink.objects.filter(
+        school=ctx.school, parent=ctx.user, learner=evidence.learner_id
+    ).exists():
         return evidence, "parent"
     if in_gallery(Evidence.objects.filter(pk=evidence.pk)).exists():
         return evidence, "gallery"
@@ -47,7 +49,9 @@ def access_evidence_to_assess(ctx: SchoolContext, evidence_id) -> Evidence:
 def access_own_evidence(ctx: SchoolContext, evidence_id) -> Evidence:
     if ctx.school is None or not ctx.is_learner:
         raise Http404
-    queryset = Evidence.objects.filter(school=ctx.school, learner=ctx.user).select_related("step__ladder")
+    queryset = Evidence.objects.filter(school=ctx.school, learner=ctx.user).select_related(
+        "step__ladder"
+    )
     return _get_or_404(queryset, evidence_id)
 
 
@@ -58,5 +62,3 @@ def access_file(ctx: SchoolContext, file_id) -> EvidenceFile:
     item = _get_or_404(EvidenceFile.objects.filter(school=ctx.school), file_id)
     access_evidence(ctx, item.evidence_id)
     return item
-
-

@@ -12,15 +12,17 @@ anything is saved (a refused file leaves nothing half-saved) and tasks can call 
   raises: it always returns a status.
 
 Audio, video and documents are stored exactly as uploaded. Their own metadata (ID3 tags, a video's
-recording location, a document's author) is out of scope here: they are only ever served as
-downloads to the people allowed to see the evidence.
+recording location, a document's author) is out of scope here. Serve every file only to the
+people allowed to see the evidence, with the content_type decided here and
+"X-Content-Type-Options: nosniff"; send documents as attachments (see ``download_name``).
 
-Identification: puremagic recognises the plain formats (JPEG, PNG, WebP, PDF, MP3, WAV, OGG, WebM)
-and many formats we refuse. It cannot look inside containers, so this module looks itself at ZIP
-files (DOCX, PPTX, ODT versus every other zip) and at the ``ftyp`` brands of ISO media files (HEIC
-photos, M4A sound, MP4 and MOV video all share that container). Dangerous things (web pages, SVG,
-scripts, programs, archives) are recognised by our own checks first, so that an unlucky ranking in
-puremagic's guesses can never let one through.
+Identification: puremagic recognises the plain formats (JPEG, PNG, WebP, MP3, WAV, OGG, WebM) and
+many formats we refuse; each format we accept is confirmed by a check of our own. puremagic cannot
+look inside containers, so this module looks itself at ZIP files (DOCX, PPTX, ODT versus every
+other zip), at PDFs, and at the ``ftyp`` brands of ISO media files (HEIC photos, M4A sound, MP4 and
+MOV video all share that container). Dangerous things (web pages, SVG, scripts, programs,
+archives) are recognised by our own checks first, so that an unlucky ranking in puremagic's
+guesses can never let one through.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from xml.parsers import expat
 import pillow_heif
 import puremagic
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 # Let Pillow open HEIC/HEIF photos (the iPhone default). Registering adds a format; it changes
 # nothing else in Pillow.
@@ -311,15 +313,19 @@ def _identify(data: bytes) -> _Format:
         return _identify_zip(data)
     if head[4:8] == b"ftyp":
         return _identify_iso_media(head)
-    if b"%PDF-" in data[:1024]:
-        # Readers accept up to 1 KB of junk before the header. A PDF whose end is missing was
-        # cut off on the way (its cross-reference table is at the end).
-        if b"%%EOF" not in data[-4096:]:
-            raise _Refuse("damaged", what=_FORMATS["pdf"].what)
-        return _FORMATS["pdf"]
+    if data.startswith(b"%PDF-"):
+        return _checked_pdf(data)
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # Microsoft's old container
+        raise _Refuse(
+            "unsupported",
+            what=_("an older Microsoft Office file, or one locked with a password"),
+            advice=_("Save it as a PDF (or a .docx without a password) and try again."),
+        )
     fmt = _identify_with_puremagic(data)
     if fmt is not None:
         return fmt
+    if b"%PDF-" in data[:1024]:  # readers accept up to 1 KB of junk before the header
+        return _checked_pdf(data)
     text = _as_text(head)
     if text is not None:
         if _SCRIPT_RE.search(text):
@@ -328,6 +334,13 @@ def _identify(data: bytes) -> _Format:
             raise _Refuse("html")
         raise _Refuse("text")
     raise _Refuse("unknown")
+
+
+def _checked_pdf(data: bytes) -> _Format:
+    # A PDF whose end is missing was cut off on the way (its cross-reference table is there).
+    if b"%%EOF" not in data[-4096:]:
+        raise _Refuse("damaged", what=_FORMATS["pdf"].what)
+    return _FORMATS["pdf"]
 
 
 # Lines that start like program code (JavaScript, Python, batch files…). Plain text is refused
@@ -530,19 +543,17 @@ _PUREMAGIC_REFUSED = {
         "svg": "svg",
         "script": "js php sh bat ps1 vbs py pl rb",
         IMAGE: "gif bmp tif tiff ico psd avif jxl jp2 cr2 nef dng",
-        DOCUMENT: "doc xls ppt msg rtf pages key numbers",
+        DOCUMENT: "doc xls ppt msg rtf pages key numbers eps ps",
         AUDIO: "flac aac wma amr aif aiff mid midi",
         VIDEO: "avi mkv flv wmv mpg mpeg 3gp 3g2 m2ts ts",
     }.items()
     for extension in extensions.split()
 }
 _UNSUPPORTED_WHAT = {
-    IMAGE: lambda ext: _("a %(type)s picture") % {"type": ext.upper()},
-    DOCUMENT: lambda ext: (
-        _("a %(type)s document (or an older Office file)") % {"type": ext.upper()}
-    ),
-    AUDIO: lambda ext: _("a %(type)s sound file") % {"type": ext.upper()},
-    VIDEO: lambda ext: _("a %(type)s video") % {"type": ext.upper()},
+    IMAGE: lambda ext: _("a picture saved as %(type)s") % {"type": ext.upper()},
+    DOCUMENT: lambda ext: _("a document saved as %(type)s") % {"type": ext.upper()},
+    AUDIO: lambda ext: _("a sound file saved as %(type)s") % {"type": ext.upper()},
+    VIDEO: lambda ext: _("a video saved as %(type)s") % {"type": ext.upper()},
 }
 
 
@@ -560,6 +571,11 @@ def _identify_with_puremagic(data: bytes) -> _Format | None:
             fmt = _FORMATS[_PUREMAGIC_ACCEPTED[extension]]
             if _confirm(fmt.extension, data):
                 return fmt
+            if fmt.extension == "webm" and data.startswith(b"\x1a\x45\xdf\xa3"):
+                # The same container as WebM, but Matroska (.mkv), which browsers can't play.
+                raise _Refuse(
+                    "unsupported", what=_UNSUPPORTED_WHAT[VIDEO]("mkv"), advice=_advice(VIDEO)
+                )
             continue
         code = _PUREMAGIC_REFUSED.get(extension)
         if code is None and ("executable" in description or "mach-o" in description):
@@ -586,11 +602,17 @@ def _confirm(extension: str, data: bytes) -> bool:
         return data.startswith(b"OggS")
     if extension == "webm":  # Matroska's EBML header, with "webm" as its document type
         return data.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in data[:64]
-    if extension == "mp3":  # an ID3 tag, or an MPEG audio layer III frame header
-        if data.startswith(b"ID3"):
-            return True
+    if extension == "mp3":
+        if data.startswith(b"ID3"):  # an ID3v2 tag: version 2-4, then a 7-bit "syncsafe" size
+            return len(data) >= 10 and data[3] in (2, 3, 4) and all(b < 0x80 for b in data[6:10])
+        # An MPEG audio frame header: 11 sync bits, layer III, a real bitrate and sample rate.
         return (
-            len(data) > 2 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0 and data[1] & 0x06 == 0x02
+            len(data) >= 4
+            and data[0] == 0xFF
+            and data[1] & 0xE0 == 0xE0
+            and data[1] & 0x06 == 0x02
+            and data[2] >> 4 not in (0, 15)
+            and (data[2] >> 2) & 0x03 != 3
         )
     return False
 
@@ -602,7 +624,10 @@ def _confirm(extension: str, data: bytes) -> bool:
 def _open_image(data: bytes, formats: list[str], *, draft: int = MAX_IMAGE_SIDE) -> Image.Image:
     """Open and decode an image, refusing decompression bombs before any pixels are decoded.
 
-    Pillow's own limit (Image.MAX_IMAGE_PIXELS) is left alone; ours is checked here.
+    Pillow's global limit (Image.MAX_IMAGE_PIXELS) is left alone; our lower one is checked here
+    from the header. That check is what guarantees the refusal: turning Pillow's bomb warning
+    into an error only changes which line refuses (warning filters are process-wide, so another
+    thread could reset them, and that would let nothing through).
     """
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -613,7 +638,13 @@ def _open_image(data: bytes, formats: list[str], *, draft: int = MAX_IMAGE_SIDE)
                 raise _Refuse("image_too_big")
             if image.format == "JPEG":
                 image.draft(None, (draft, draft))  # decode big JPEGs at a smaller scale
-            image.load()  # first frame only, for animated images
+            # WeasyPrint (imported for PDFs) switches on Pillow's process-wide "load truncated
+            # images"; a cut-off upload must still count as damaged, so it is off while we load.
+            lenient, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+            try:
+                image.load()  # first frame only, for animated images
+            finally:
+                ImageFile.LOAD_TRUNCATED_IMAGES = lenient
         except (Image.DecompressionBombWarning, Image.DecompressionBombError):
             raise _Refuse("image_too_big") from None
         except _Refuse:
@@ -698,10 +729,15 @@ def extract_text(kind: str, extension: str, data: bytes) -> tuple[str, str]:
             text, status = _office_text(extension, data)
     except Exception:  # a damaged document must never break a submission
         return "", TEXT_UNREADABLE
-    text = text.strip()
+    text = _CONTROL_CHARACTERS.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if status == TEXT_OK and not text:
         return "", TEXT_EMPTY
     return text[:MAX_TEXT_CHARS], status
+
+
+# Characters that are not text (NUL, escape codes, lone surrogates): PDFs with odd fonts give
+# them, and PostgreSQL refuses NUL in a text column.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def _pdf_text(data: bytes) -> tuple[str, str]:
@@ -792,6 +828,8 @@ def _office_text(extension: str, data: bytes) -> tuple[str, str]:
             for info in _office_parts(extension, archive):
                 if budget <= 0:
                     raise _Stop(TEXT_TRUNCATED)
+                if info.file_size > budget:  # it says it is too big: read its start only
+                    status = TEXT_TRUNCATED
                 parser = collector.new_parser()
                 with archive.open(info) as part:
                     # file_size is what the zip claims; reading stops at our budget whatever

@@ -11,9 +11,13 @@ class EvidenceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="A few sentences are enough.",
         max_length=5000,
+        error_messages={"required": "Tell us what you did and how it shows the step."},
     )
     context = forms.ChoiceField(
-        label="Where did you do it?", choices=Context.choices, widget=forms.RadioSelect
+        label="Where did you do it?",
+        choices=Context.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose where you did it."},
     )
     text = forms.CharField(
         label="Writing (if your evidence is words)",
@@ -31,7 +35,8 @@ class EvidenceForm(forms.Form):
     share_in_gallery = forms.BooleanField(
         label="Share my work in the gallery so other learners can get ideas from it",
         required=False,
-        help_text="Only people at your school see it, with your first name and initial. You can change your mind later.",
+        help_text="Only people at your school see it, with your first name and initial. "
+        "You can change your mind later.",
     )
 
     def clean_links(self):
@@ -40,7 +45,9 @@ class EvidenceForm(forms.Form):
         try:
             return [validate(line) for line in lines]
         except forms.ValidationError:
-            raise forms.ValidationError("Each line should be a web address, like https://example.org/my-video") from None
+            raise forms.ValidationError(
+                "Each line should be a web address, like https://example.org/my-video"
+            ) from None
 
 
 STARTERS_WELL = ["You clearly…", "I liked how you…", "Your evidence shows…"]
@@ -49,13 +56,27 @@ STARTERS_BETTER = ["Next time, try…", "It would be even better if…", "You co
 
 class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(
-        choices=Outcome.choices, widget=forms.RadioSelect, label="Does the work meet the statement?"
+        choices=Outcome.choices,
+        widget=forms.RadioSelect,
+        label="Does the work meet the statement?",
+        error_messages={"required": "Choose “meets the statement” or “not yet”."},
     )
-    went_well = forms.CharField(label="What went well", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    went_well = forms.CharField(
+        label="What went well",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Say what went well."},
+    )
     even_better_if = forms.CharField(
-        label="Even better if", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+        label="Even better if",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Say what would make it even better."},
     )
 
 
 class PortfolioFilter(forms.Form):
-    status = forms.ChoiceField(choices=[("", "Any")] + [c for c in Status.choices if c[0] != Status.SUPERSEDED], required=False)
+    status = forms.ChoiceField(
+        choices=[("", "Any")] + [c for c in Status.choices if c[0] != Status.SUPERSEDED],
+        required=False,
+    )

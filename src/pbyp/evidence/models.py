@@ -2,8 +2,8 @@
 
 Workflow (every transition lives in pbyp.evidence.services):
 
-    submitted ──(checks done, routed)──> awaiting ──(teacher: meets)──> achieved
-                                            └──────(teacher: not yet)──> not_yet ──(learner resubmits)──> superseded
+    submitted ─(routed)─> awaiting ─(teacher: meets)──> achieved
+                              └───(teacher: not yet)─> not_yet ─(learner resubmits)─> superseded
 
 Submitted evidence is immutable: a resubmission is a new Evidence row (version + 1) pointing at the
 one it replaces, which keeps its files and feedback.
@@ -34,7 +34,9 @@ class Status(models.TextChoices):
 
 class Evidence(models.Model):
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
-    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="evidence")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="evidence"
+    )
     step = models.ForeignKey("ladders.Step", on_delete=models.PROTECT, related_name="evidence")
     ladder_identifier = models.UUIDField()
     step_identifier = models.UUIDField()
@@ -133,7 +135,9 @@ class Decision(models.Model):
 
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
     evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="decisions")
-    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     by_teacher = models.BooleanField(default=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     went_well = models.TextField()
@@ -151,7 +155,9 @@ class Notification(models.Model):
     """An in-app message to one person. Carries a link, never a child's work."""
 
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
     text = models.CharField(max_length=200)
     link = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

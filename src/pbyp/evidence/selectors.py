@@ -13,7 +13,11 @@ def in_gallery(evidence):
     hid it, and (below Year 9) the school recorded a parent's consent."""
     consenting = Membership.objects.filter(
         user=OuterRef("learner"), school=OuterRef("school"), role=Role.LEARNER
-    ).filter(Q(year__gte=GALLERY_OWN_CONSENT_YEAR) | Q(year__isnull=True) | Q(parent_gallery_consent=True))
+    ).filter(
+        Q(year__gte=GALLERY_OWN_CONSENT_YEAR)
+        | Q(year__isnull=True)
+        | Q(parent_gallery_consent=True)
+    )
     return evidence.filter(
         status=Status.ACHIEVED, share_in_gallery=True, hidden_from_gallery=False
     ).filter(Exists(consenting))
@@ -24,7 +28,9 @@ def gallery_for_ladder(school, ladder) -> dict[int, list[Evidence]]:
     items = (
         in_gallery(Evidence.objects.filter(school=school, ladder_identifier=ladder.identifier))
         .select_related("learner")
-        .prefetch_related(Prefetch("files", queryset=EvidenceFile.objects.order_by("position", "pk")))
+        .prefetch_related(
+            Prefetch("files", queryset=EvidenceFile.objects.order_by("position", "pk"))
+        )
         .order_by("level", "-decided_at")[: GALLERY_PER_STEP * 9 * 3]
     )
     by_level: dict[int, list[Evidence]] = {}
@@ -49,7 +55,9 @@ def history_of(evidence: Evidence) -> list[Evidence]:
     return list(
         with_files_and_feedback(
             Evidence.objects.filter(
-                school=evidence.school_id, learner=evidence.learner_id, step_identifier=evidence.step_identifier
+                school=evidence.school_id,
+                learner=evidence.learner_id,
+                step_identifier=evidence.step_identifier,
             )
         ).order_by("-version", "-submitted_at")
     )

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from pbyp.core.audit import audit
 from pbyp.core.tasks import enqueue_on_commit
+from pbyp.evidence.files import MEGABYTE, FileRefused, PreparedFile, prepare_upload
 from pbyp.evidence.models import (
     Context,
     Decision,
@@ -62,14 +63,12 @@ def _check_step(learner: Membership, step: Step, replaces: Evidence | None) -> N
         raise ValidationError(f"You can add evidence for step {level + 1}: that is your next step.")
 
 
-def prepare_files(school, uploads: list[Upload]) -> list:
+def prepare_files(school, uploads: list[Upload]) -> list[PreparedFile]:
     """Check every file before anything is written: one refused file refuses the submission,
     with a message naming it, so the learner can fix it without losing the rest."""
-    from pbyp.evidence.files import FileRefused, prepare_upload  # TEMP-LAZY
-
     if len(uploads) > MAX_FILES:
         raise ValidationError({"files": f"Add at most {MAX_FILES} files to one piece of evidence."})
-    limit = school.max_file_mb * 1024 * 1024
+    limit = school.max_file_mb * MEGABYTE
     prepared, problems = [], []
     for upload in uploads:
         try:
@@ -79,15 +78,18 @@ def prepare_files(school, uploads: list[Upload]) -> list:
     if problems:
         raise ValidationError({"files": problems})
     total = sum(p.size for p in prepared)
-    if total > school.max_submission_mb * 1024 * 1024:
+    if total > school.max_submission_mb * MEGABYTE:
         raise ValidationError(
-            {"files": f"These files add up to {total / 1048576:.1f} MB; one piece of evidence can "
-             f"be at most {school.max_submission_mb} MB. Leave some out or make them smaller."}
+            {
+                "files": f"These files add up to {total / MEGABYTE:.1f} MB; one piece of evidence "
+                "can "
+                f"be at most {school.max_submission_mb} MB. Leave some out or make them smaller."
+            }
         )
     return prepared
 
 
-def _write(school_id: int, prepared) -> str:
+def _write(school_id: int, prepared: PreparedFile) -> str:
     path = f"{UPLOAD_DIR}/{school_id}/{uuid.uuid4().hex}.{prepared.extension}"
     return default_storage.save(path, ContentFile(prepared.data))
 
@@ -120,8 +122,18 @@ def evidence_submit(
     try:
         for item in prepared:
             written.append(_write(learner.school_id, item))
-        evidence = _create_rows(learner, step, reflection, context, text, links, prepared, written,
-                                share_in_gallery, replaces)
+        evidence = _create_rows(
+            learner,
+            step,
+            reflection,
+            context,
+            text,
+            links,
+            prepared,
+            written,
+            share_in_gallery,
+            replaces,
+        )
     except BaseException:
         for path in written:
             default_storage.delete(path)
@@ -139,23 +151,43 @@ def _create_rows(learner, step, reflection, context, text, links, prepared, path
             pk=replaces.pk, learner=learner.user_id, status=Status.NOT_YET
         ).update(status=Status.SUPERSEDED)
         if not done:
-            raise ValidationError("This work can't be sent again: it has already been sent or decided.")
+            raise ValidationError(
+                "This work can't be sent again: it has already been sent or decided."
+            )
         version = replaces.version + 1
         step = replaces.step
     evidence = Evidence.objects.create(
-        school=school, learner_id=learner.user_id, step=step, ladder_identifier=step.ladder.identifier,
-        step_identifier=step.identifier, level=step.level, version=version, replaces=replaces,
-        reflection=reflection, context=context, text=text, share_in_gallery=share,
+        school=school,
+        learner_id=learner.user_id,
+        step=step,
+        ladder_identifier=step.ladder.identifier,
+        step_identifier=step.identifier,
+        level=step.level,
+        version=version,
+        replaces=replaces,
+        reflection=reflection,
+        context=context,
+        text=text,
+        share_in_gallery=share,
     )
     EvidenceFile.objects.bulk_create(
         EvidenceFile(
-            school=school, evidence=evidence, kind=p.kind, content_type=p.content_type,
-            extension=p.extension, original_name=p.original_name, path=path, size=p.size,
-            sha256=p.sha256, position=n,
+            school=school,
+            evidence=evidence,
+            kind=p.kind,
+            content_type=p.content_type,
+            extension=p.extension,
+            original_name=p.original_name,
+            path=path,
+            size=p.size,
+            sha256=p.sha256,
+            position=n,
         )
         for n, (p, path) in enumerate(zip(prepared, paths, strict=True))
     )
-    EvidenceLink.objects.bulk_create(EvidenceLink(school=school, evidence=evidence, url=u) for u in links)
+    EvidenceLink.objects.bulk_create(
+        EvidenceLink(school=school, evidence=evidence, url=u) for u in links
+    )
     from pbyp.evidence.tasks import process_evidence
 
     enqueue_on_commit(process_evidence, evidence_id=evidence.pk)
@@ -190,36 +222,65 @@ def evidence_decide(
     if not won:
         raise AlreadyDecided
     decision = Decision.objects.create(
-        school=evidence.school, evidence=evidence, assessor=assessor, by_teacher=True,
-        outcome=outcome, went_well=went_well, even_better_if=even_better_if,
+        school=evidence.school,
+        evidence=evidence,
+        assessor=assessor,
+        by_teacher=True,
+        outcome=outcome,
+        went_well=went_well,
+        even_better_if=even_better_if,
     )
     link = f"/evidence/{evidence.pk}/"
     if new_status == Status.ACHIEVED:
         Achievement.objects.get_or_create(
-            learner_id=evidence.learner_id, ladder_identifier=evidence.ladder_identifier,
-            level=evidence.level, source=LevelSource.EVIDENCE,
+            learner_id=evidence.learner_id,
+            ladder_identifier=evidence.ladder_identifier,
+            level=evidence.level,
+            source=LevelSource.EVIDENCE,
             defaults={"school": evidence.school, "step": evidence.step, "recorded_by": assessor},
         )
         Target.objects.filter(
-            school=evidence.school, learner=evidence.learner_id,
-            ladder_identifier=evidence.ladder_identifier, step__level__lte=evidence.level,
+            school=evidence.school,
+            learner=evidence.learner_id,
+            ladder_identifier=evidence.ladder_identifier,
+            step__level__lte=evidence.level,
         ).delete()
-        _notify(evidence.school, evidence.learner_id,
-                f"Well done! Your work meets step {evidence.level} of “{evidence.step.ladder.title}”.", link)
+        _notify(
+            evidence.school,
+            evidence.learner_id,
+            f"Well done! Your work meets step {evidence.level} of “{evidence.step.ladder.title}”.",
+            link,
+        )
     else:
-        _notify(evidence.school, evidence.learner_id,
-                f"Your work on “{evidence.step.ladder.title}” has feedback: not yet. Have a look and try again.",
-                link)
-    audit(school=evidence.school, actor=assessor, action=f"evidence.{outcome}", subject=evidence.learner,
-          detail=f"evidence {evidence.pk}")
+        _notify(
+            evidence.school,
+            evidence.learner_id,
+            f"Your work on “{evidence.step.ladder.title}” has feedback: not yet. "
+            "Have a look and try again.",
+            link,
+        )
+    audit(
+        school=evidence.school,
+        actor=assessor,
+        action=f"evidence.{outcome}",
+        subject=evidence.learner,
+        detail=f"evidence {evidence.pk}",
+    )
     return decision
 
 
 @transaction.atomic
 def gallery_hide(*, evidence: Evidence, by, hidden: bool) -> None:
-    Evidence.objects.filter(pk=evidence.pk).update(hidden_from_gallery=hidden, hidden_by=by if hidden else None)
-    audit(school=evidence.school, actor=by, action="gallery.hide" if hidden else "gallery.show",
-          subject=evidence.learner, detail=f"evidence {evidence.pk}")
+    Evidence.objects.filter(pk=evidence.pk).update(
+        hidden_from_gallery=hidden, hidden_by=by if hidden else None
+    )
+    audit(
+        school=evidence.school,
+        actor=by,
+        action="gallery.hide" if hidden else "gallery.show",
+        subject=evidence.learner,
+        detail=f"evidence {evidence.pk}",
+    )
 
 
 @transaction.atomic
@@ -229,4 +290,6 @@ def gallery_share(*, evidence: Evidence, share: bool) -> None:
 
 
 def notifications_read(*, user, school) -> None:
-    Notification.objects.filter(user=user, school=school, read_at__isnull=True).update(read_at=timezone.now())
+    Notification.objects.filter(user=user, school=school, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -30,7 +30,9 @@ def _thumbnail(item: EvidenceFile) -> None:
         return
     with default_storage.open(item.path, "rb") as handle:
         data = handle.read()
-    path = default_storage.save(item.path.rsplit(".", 1)[0] + "-thumb.jpg", ContentFile(make_thumbnail(data)))
+    path = default_storage.save(
+        item.path.rsplit(".", 1)[0] + "-thumb.jpg", ContentFile(make_thumbnail(data))
+    )
     updated = EvidenceFile.objects.filter(pk=item.pk, thumbnail_path="").update(thumbnail_path=path)
     if not updated:
         default_storage.delete(path)  # another run got there first
@@ -46,14 +48,22 @@ def _text(item: EvidenceFile) -> None:
 
 def _tell_tutor(evidence: Evidence) -> None:
     """The learner's tutor hears there is work to check (once per piece of evidence)."""
-    member = Membership.objects.filter(
-        school=evidence.school_id, user=evidence.learner_id, role=Role.LEARNER
-    ).select_related("tutor_group", "user").first()
+    member = (
+        Membership.objects.filter(
+            school=evidence.school_id, user=evidence.learner_id, role=Role.LEARNER
+        )
+        .select_related("tutor_group", "user")
+        .first()
+    )
     tutor_id = member.tutor_group.tutor_id if member and member.tutor_group else None
     if tutor_id is None:
         return
     link = f"/assess/{evidence.pk}/"
     Notification.objects.get_or_create(
-        school_id=evidence.school_id, user_id=tutor_id, link=link,
-        defaults={"text": f"{member.user.short_name} sent evidence for “{evidence.step.ladder.title}”."},
+        school_id=evidence.school_id,
+        user_id=tutor_id,
+        link=link,
+        defaults={
+            "text": f"{member.user.short_name} sent evidence for “{evidence.step.ladder.title}”."
+        },
     )

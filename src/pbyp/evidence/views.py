@@ -20,7 +20,7 @@ from pbyp.evidence.forms import STARTERS_BETTER, STARTERS_WELL, DecisionForm, Ev
 from pbyp.evidence.models import Evidence, FileKind, Notification, Status
 from pbyp.evidence.selectors import history_of, teacher_queue, with_files_and_feedback
 from pbyp.ladders.access import access_step
-from pbyp.ladders.selectors import version_tree, used_versions
+from pbyp.ladders.selectors import used_versions, version_tree
 from pbyp.schools.access import role_required, staff_required
 from pbyp.schools.forms import apply_errors
 from pbyp.schools.models import Role
@@ -34,7 +34,7 @@ def _uploads(request, limit_bytes: int) -> list[services.Upload]:
     its size without being read whole)."""
     return [
         services.Upload(name=f.name, data=f.read(limit_bytes + 1))
-        for f in request.FILES.getlist("files") + request.FILES.getlist("photo")
+        for f in request.FILES.getlist("photo") + request.FILES.getlist("files")
     ]
 
 
@@ -67,7 +67,9 @@ def evidence_new(request, step_id):
         if evidence is not None:
             messages.success(request, "Your evidence is sent! A teacher will look at it soon.")
             return redirect("evidence_detail", evidence_id=evidence.pk)
-    return render(request, "evidence/evidence_form.html", {"form": form, "step": step, "replaces": None})
+    return render(
+        request, "evidence/evidence_form.html", {"form": form, "step": step, "replaces": None}
+    )
 
 
 @role_required(Role.LEARNER)
@@ -99,8 +101,10 @@ def evidence_again(request, evidence_id):
 @login_required
 def evidence_detail(request, evidence_id):
     evidence, relation = access_evidence(request.ctx, evidence_id)
-    versions = history_of(evidence) if relation != "gallery" else list(
-        with_files_and_feedback(Evidence.objects.filter(pk=evidence.pk))
+    versions = (
+        history_of(evidence)
+        if relation != "gallery"
+        else list(with_files_and_feedback(Evidence.objects.filter(pk=evidence.pk)))
     )
     return render(
         request,
@@ -123,7 +127,11 @@ def portfolio(request):
     if status in Status.values:
         items = items.filter(status=status)
     page = Paginator(items, PORTFOLIO_PAGE).get_page(request.GET.get("page"))
-    ladders = [lad for strand in version_tree(used_versions(me.school), steps=False) for lad in strand.ladders.all()]
+    ladders = [
+        lad
+        for strand in version_tree(used_versions(me.school), steps=False)
+        for lad in strand.ladders.all()
+    ]
     return render(
         request,
         "evidence/portfolio.html",
@@ -155,7 +163,11 @@ def evidence_file(request, file_id, thumbnail=False):
     path = item.thumbnail_path if thumbnail else item.path
     if not path or not default_storage.exists(path):
         raise Http404
-    inline = thumbnail or item.kind in (FileKind.IMAGE, FileKind.AUDIO, FileKind.VIDEO) or item.extension == "pdf"
+    inline = (
+        thumbnail
+        or item.kind in (FileKind.IMAGE, FileKind.AUDIO, FileKind.VIDEO)
+        or item.extension == "pdf"
+    )
     response = FileResponse(
         default_storage.open(path, "rb"),
         content_type="image/jpeg" if thumbnail else item.content_type,
@@ -173,7 +185,9 @@ def evidence_file(request, file_id, thumbnail=False):
 
 @staff_required
 def queue(request):
-    page = Paginator(teacher_queue(request.ctx.school, request.user), QUEUE_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(teacher_queue(request.ctx.school, request.user), QUEUE_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "evidence/queue.html", {"page": page, "filters": {}})
 
 
@@ -185,13 +199,17 @@ def assess(request, evidence_id):
         try:
             services.evidence_decide(evidence=evidence, assessor=request.user, **form.cleaned_data)
         except services.AlreadyDecided:
-            messages.error(request, "Someone else decided this work a moment ago. Here is what they said.")
+            messages.error(
+                request, "Someone else decided this work a moment ago. Here is what they said."
+            )
             return redirect("evidence_detail", evidence_id=evidence.pk)
         except ValidationError as error:
             apply_errors(form, error)
         else:
             messages.success(request, "Decision saved. The learner has been told.")
-            following = teacher_queue(request.ctx.school, request.user).exclude(pk=evidence.pk).first()
+            following = (
+                teacher_queue(request.ctx.school, request.user).exclude(pk=evidence.pk).first()
+            )
             return redirect("assess", evidence_id=following.pk) if following else redirect("queue")
     versions = history_of(evidence)
     return render(
@@ -199,7 +217,9 @@ def assess(request, evidence_id):
         "evidence/assess.html",
         {
             "evidence": evidence,
-            "current": versions[0] if versions[0].pk == evidence.pk else next(v for v in versions if v.pk == evidence.pk),
+            "current": versions[0]
+            if versions[0].pk == evidence.pk
+            else next(v for v in versions if v.pk == evidence.pk),
             "earlier": [v for v in versions if v.pk != evidence.pk],
             "form": form,
             "starters_well": STARTERS_WELL,
@@ -221,13 +241,19 @@ def gallery_choice(request, evidence_id):
     else:
         raise Http404
     messages.success(request, "Saved.")
-    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/") else reverse("evidence_detail", args=[evidence.pk]))
+    return redirect(
+        request.POST.get("next")
+        if request.POST.get("next", "").startswith("/")
+        else reverse("evidence_detail", args=[evidence.pk])
+    )
 
 
 @login_required
 def notifications(request):
     school = request.ctx.school
-    items = list(Notification.objects.filter(user=request.user, school=school)[:50]) if school else []
+    items = (
+        list(Notification.objects.filter(user=request.user, school=school)[:50]) if school else []
+    )
     if school:
         services.notifications_read(user=request.user, school=school)
     return render(request, "evidence/notifications.html", {"items": items})

@@ -30,11 +30,18 @@ class Command(BaseCommand):
             _, names = default_storage.listdir(base)
             paths = [f"{base}/{name}" for name in names]
             known = set(EvidenceFile.objects.filter(path__in=paths).values_list("path", flat=True))
-            known |= set(EvidenceFile.objects.filter(thumbnail_path__in=paths).values_list("thumbnail_path", flat=True))
+            known |= set(
+                EvidenceFile.objects.filter(thumbnail_path__in=paths).values_list(
+                    "thumbnail_path", flat=True
+                )
+            )
             for path in paths:
                 if path in known or default_storage.get_modified_time(path).timestamp() > cutoff:
                     continue
                 removed += 1
                 if not dry_run:
                     default_storage.delete(path)
-        self.stdout.write(f"{'Would remove' if dry_run else 'Removed'} {removed} stale file{'s' if removed != 1 else ''}.")
+        self.stdout.write(
+            f"{'Would remove' if dry_run else 'Removed'} {removed} "
+            f"stale file{'s' if removed != 1 else ''}."
+        )
