@@ -86,3 +86,44 @@ def test_a_double_click_sent_twice_at_once_saves_once(postgres_only):
     results = run_together([send, send])
     assert results == [302, 302], results
     assert User.objects.filter(first_name="Dot").count() == 1
+
+
+def test_two_teachers_deciding_the_same_work_at_once(postgres_only):
+    """One decision wins; the other teacher is told, and nothing is recorded twice."""
+    from pbyp.evidence import services as evidence
+    from pbyp.evidence.models import Decision, Evidence, Status
+    from pbyp.ladders.models import Achievement
+    from tests.cast import build_cast, make_staff
+    from tests.ladders.helpers import step_of
+
+    cast = build_cast()
+    teachers = [cast.tutor, cast.manager, *(make_staff(cast.school_a, f"t{n}") for n in range(4))]
+    work = evidence.evidence_submit(
+        learner=cast.learner_m,
+        step=step_of(cast.school_a, "EP1", 1),
+        reflection="r",
+        context="home",
+    )
+
+    def decide(teacher, outcome):
+        def run():
+            item = Evidence.objects.get(pk=work.pk)
+            return evidence.evidence_decide(
+                evidence=item, assessor=teacher, outcome=outcome, went_well="w", even_better_if="b"
+            )
+
+        return run
+
+    results = run_together(
+        [decide(t, "meets" if n % 2 else "not_yet") for n, t in enumerate(teachers)]
+    )
+    winners = [r for r in results if isinstance(r, Decision)]
+    told = [r for r in results if isinstance(r, evidence.AlreadyDecided)]
+    assert len(winners) == 1 and len(told) == len(teachers) - 1, results
+    assert Decision.objects.count() == 1
+    work.refresh_from_db()
+    expected = Status.ACHIEVED if winners[0].outcome == "meets" else Status.NOT_YET
+    assert work.status == expected
+    assert Achievement.objects.filter(source="evidence").count() == (
+        1 if expected == Status.ACHIEVED else 0
+    )

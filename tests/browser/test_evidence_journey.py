@@ -66,8 +66,15 @@ def test_learner_goes_round_the_cycle_with_a_teacher(page, demo_url, sign_in, ch
     check_accessibility(page)
     page.get_by_role("button", name="Sign out").click()
 
-    decide(page, demo_url, sign_in, "Not yet", "You clearly told the story of how you made it.",
-           "Next time, try looking at your audience.", check_accessibility)
+    decide(
+        page,
+        demo_url,
+        sign_in,
+        "Not yet",
+        "You clearly told the story of how you made it.",
+        "Next time, try looking at your audience.",
+        check_accessibility,
+    )
 
     sign_in(page, demo_url, "learner", DEMO_PASSWORD)
     page.get_by_role("link", name="My work").click()
@@ -82,8 +89,15 @@ def test_learner_goes_round_the_cycle_with_a_teacher(page, demo_url, sign_in, ch
     expect(page.get_by_role("main")).to_contain_text("Earlier versions")
     page.get_by_role("button", name="Sign out").click()
 
-    decide(page, demo_url, sign_in, "Meets the statement", "You looked at your audience all the way.",
-           "Even better if you asked them a question at the end.", check_accessibility)
+    decide(
+        page,
+        demo_url,
+        sign_in,
+        "Meets the statement",
+        "You looked at your audience all the way.",
+        "Even better if you asked them a question at the end.",
+        check_accessibility,
+    )
 
     sign_in(page, demo_url, "learner", DEMO_PASSWORD)
     page.get_by_role("link", name="My ladders").click()

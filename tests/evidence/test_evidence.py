@@ -410,3 +410,73 @@ def test_evidence_page_query_counts_are_fixed(
     _more_work(cast, 12)
     with django_assert_num_queries(3 + own):
         assert client.get(url).status_code == 200
+
+
+CRASH_SCRIPT = """
+import os, sys
+os.environ["DJANGO_SETTINGS_MODULE"] = "pbyp.settings"
+import django
+django.setup()
+from pbyp.evidence import services
+from pbyp.evidence.models import Evidence
+from pbyp.ladders.models import Step
+from pbyp.schools.models import Membership
+from tests.evidence import samples
+
+def crash(*args, **kwargs):
+    os._exit(9)  # the process dies here: files written, nothing committed
+
+Evidence.objects.create = crash
+learner = Membership.objects.get(user__username="learner")
+step = Step.objects.get(school=learner.school, ladder__code="EP1", level=1,
+                        ladder__version__status="published")
+services.evidence_submit(
+    learner=learner, step=step, reflection="r", context="home",
+    uploads=[services.Upload("a.jpg", samples.plain_jpeg()), services.Upload("b.pdf", samples.pdf())],
+)
+"""
+
+
+def test_a_crash_mid_upload_leaves_no_row_and_cleanup_removes_the_files(tmp_path):
+    """A real process is killed between writing the files and committing the rows."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.test_settings import run_pbyp
+
+    db = tmp_path / "crash.sqlite3"
+    media = tmp_path / "media"
+    env = {"DATABASE_URL": f"sqlite:///{db}", "MEDIA_ROOT": str(media)}
+    assert run_pbyp(["migrate", "-v0"], env, tmp_path).returncode == 0
+    seed = "from pbyp.schools.demo import seed_demo; seed_demo()"
+    assert run_pbyp(["shell", "-c", seed], env, tmp_path).returncode == 0
+    full_env = {**os.environ, **env, "PBYP_VAR_DIR": str(tmp_path), "TASK_BACKEND": "immediate"}
+    full_env.pop("DEBUG", None)
+    crashed = subprocess.run(
+        [sys.executable, "-c", CRASH_SCRIPT],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert crashed.returncode == 9, crashed.stderr
+    leftovers = [p for p in media.rglob("*") if p.is_file()]
+    assert len(leftovers) == 2  # written, never committed
+    count = "from pbyp.evidence.models import Evidence, EvidenceFile; print(Evidence.objects.count(), EvidenceFile.objects.count())"
+    assert run_pbyp(["shell", "-c", count], env, tmp_path).stdout.split()[-2:] == ["0", "0"]
+    # Recent files are left alone (an upload may be in flight); old ones go.
+    assert "Removed 0 stale files" in run_pbyp(["cleanup_uploads"], env, tmp_path).stdout
+    assert (
+        "Removed 2 stale files"
+        in run_pbyp(["cleanup_uploads", "--minutes", "0"], env, tmp_path).stdout
+    )
+    assert [p for p in media.rglob("*") if p.is_file()] == []
+
+
+def test_cleanup_keeps_files_that_belong_to_evidence(cast, sent):
+    from django.core.management import call_command
+
+    call_command("cleanup_uploads", minutes=0, stdout=io.StringIO())
+    assert len(stored_files()) == 3  # photo, its thumbnail, the PDF

@@ -368,7 +368,12 @@ QUERY_PAGES = [
     ("/ladders/", "learner", 6, "used versions; strands; ladders; steps; levels; targets"),
     ("/ladders/next/", "learner", 6, "as My ladders"),
     # The gallery's files are prefetched only when a gallery has items (+1, see the evidence tests).
-    ("/ladders/{ladder}/", "learner", 7, "used versions; ladder; steps; level; target; open work; gallery"),
+    (
+        "/ladders/{ladder}/",
+        "learner",
+        7,
+        "used versions; ladder; steps; level; target; open work; gallery",
+    ),
     (
         "/progress/",
         "tutor",
