@@ -432,7 +432,8 @@ step = Step.objects.get(school=learner.school, ladder__code="EP1", level=1,
                         ladder__version__status="published")
 services.evidence_submit(
     learner=learner, step=step, reflection="r", context="home",
-    uploads=[services.Upload("a.jpg", samples.plain_jpeg()), services.Upload("b.pdf", samples.pdf())],
+    uploads=[services.Upload("a.jpg", samples.plain_jpeg()),
+             services.Upload("b.pdf", samples.pdf())],
 )
 """
 
@@ -464,7 +465,10 @@ def test_a_crash_mid_upload_leaves_no_row_and_cleanup_removes_the_files(tmp_path
     assert crashed.returncode == 9, crashed.stderr
     leftovers = [p for p in media.rglob("*") if p.is_file()]
     assert len(leftovers) == 2  # written, never committed
-    count = "from pbyp.evidence.models import Evidence, EvidenceFile; print(Evidence.objects.count(), EvidenceFile.objects.count())"
+    count = (
+        "from pbyp.evidence.models import Evidence, EvidenceFile; "
+        "print(Evidence.objects.count(), EvidenceFile.objects.count())"
+    )
     assert run_pbyp(["shell", "-c", count], env, tmp_path).stdout.split()[-2:] == ["0", "0"]
     # Recent files are left alone (an upload may be in flight); old ones go.
     assert "Removed 0 stale files" in run_pbyp(["cleanup_uploads"], env, tmp_path).stdout
