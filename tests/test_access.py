@@ -10,6 +10,7 @@ VIEWS = [
     ("parent_home", lambda c: "/parent/", {"parent"}),
     ("tutor_home", lambda c: "/tutor/", {"tutor", "manager"}),
     ("school_overview", lambda c: "/school/", {"manager"}),
+    ("school_settings", lambda c: "/school/settings/", {"manager"}),
     ("staff_list", lambda c: "/school/staff/", {"manager"}),
     ("staff_add", lambda c: "/school/staff/add/", {"manager"}),
     ("learner_list", lambda c: "/school/learners/", {"manager"}),

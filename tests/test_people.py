@@ -258,3 +258,36 @@ def test_double_click_on_create_school_saves_once(cast, as_user):
     client.post("/operator/schools/new/", data)
     client.post("/operator/schools/new/", data)
     assert School.objects.filter(name="Twice Primary").count() == 1
+
+
+def test_school_settings_for_upload_limits(cast, as_user):
+    client = as_user(cast.manager)
+    response = client.post("/school/settings/", {"max_file_mb": 30, "max_submission_mb": 10})
+    assert "at least the largest file" in response.content.decode()
+    assert (
+        client.post("/school/settings/", {"max_file_mb": 10, "max_submission_mb": 40}).status_code
+        == 302
+    )
+    cast.school_a.refresh_from_db()
+    assert (cast.school_a.max_file_mb, cast.school_a.max_submission_mb) == (10, 40)
+    for who in ("learner", "tutor", "parent"):
+        assert as_user(getattr(cast, who)).get("/school/settings/").status_code == 403
+    # The outsider manages their own school only.
+    as_user(cast.outsider).post("/school/settings/", {"max_file_mb": 1, "max_submission_mb": 1})
+    cast.school_a.refresh_from_db()
+    assert cast.school_a.max_file_mb == 10
+
+
+def test_manager_records_parent_consent_for_galleries(cast, as_user):
+    as_user(cast.manager).post(
+        f"/school/learners/{cast.learner_m.pk}/",
+        {
+            "first_name": "Amara",
+            "last_name": "Okoye",
+            "year": 8,
+            "username": "learner",
+            "parent_gallery_consent": "on",
+        },
+    )
+    cast.learner_m.refresh_from_db()
+    assert cast.learner_m.parent_gallery_consent

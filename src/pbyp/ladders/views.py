@@ -9,6 +9,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from pbyp.core.forms import save_once
+from pbyp.evidence.models import Evidence, Status
+from pbyp.evidence.selectors import gallery_for_ladder
 from pbyp.ladders import services
 from pbyp.ladders.access import (
     access_framework,
@@ -27,8 +29,6 @@ from pbyp.ladders.forms import (
     StrandForm,
     UseFrameworksForm,
 )
-from pbyp.evidence.models import Evidence, Status
-from pbyp.evidence.selectors import gallery_for_ladder
 from pbyp.ladders.models import (
     LEVELS,
     Framework,
@@ -93,9 +93,14 @@ def ladder_page(request, identifier):
     if me is not None and level < LEVELS:
         open_work = (
             Evidence.objects.filter(
-                school=request.ctx.school, learner=me.user_id, ladder_identifier=ladder.identifier,
-                level=level + 1, status__in=[Status.AWAITING, Status.NOT_YET],
-            ).order_by("-version").first()
+                school=request.ctx.school,
+                learner=me.user_id,
+                ladder_identifier=ladder.identifier,
+                level=level + 1,
+                status__in=[Status.AWAITING, Status.NOT_YET],
+            )
+            .order_by("-version")
+            .first()
         )
     gallery = gallery_for_ladder(request.ctx.school, ladder)
     for rung in rungs:
@@ -104,7 +109,11 @@ def ladder_page(request, identifier):
         request,
         "ladders/ladder.html",
         {
-            "ladder": ladder, "rungs": rungs, "level": level, "target": target, "me": me,
+            "ladder": ladder,
+            "rungs": rungs,
+            "level": level,
+            "target": target,
+            "me": me,
             "open_work": open_work,
         },
     )

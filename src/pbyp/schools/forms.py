@@ -44,10 +44,31 @@ class LearnerForm(forms.Form):
         required=False,
         help_text="Leave empty to make one from their name.",
     )
+    parent_gallery_consent = forms.BooleanField(
+        required=False,
+        label="A parent or carer agreed that work this learner shares may appear in galleries",
+        help_text="Needed for learners below Year 9, as well as the learner's own choice.",
+    )
 
     def __init__(self, *args, school, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tutor_group"] = _group_field(school)
+
+
+class SchoolSettingsForm(forms.Form):
+    max_file_mb = forms.IntegerField(
+        min_value=1, max_value=200, label="Largest file a learner can upload (MB)"
+    )
+    max_submission_mb = forms.IntegerField(
+        min_value=1, max_value=500, label="Largest total for one piece of evidence (MB)"
+    )
+
+    def clean(self):
+        data = super().clean()
+        largest, total = data.get("max_file_mb"), data.get("max_submission_mb")
+        if largest and total and total < largest:
+            self.add_error("max_submission_mb", "This must be at least the largest file.")
+        return data
 
 
 class TutorGroupForm(forms.Form):

@@ -147,7 +147,11 @@ class Membership(models.Model):
     def gallery_allowed(self) -> bool:
         """May this learner's shared work appear in a gallery? From Year 9 on, their own consent
         (asked at each submission) is enough; younger learners also need a parent's."""
-        return self.year is None or self.year >= GALLERY_OWN_CONSENT_YEAR or self.parent_gallery_consent
+        return (
+            self.year is None
+            or self.year >= GALLERY_OWN_CONSENT_YEAR
+            or self.parent_gallery_consent
+        )
 
     @property
     def year_name(self) -> str:

@@ -154,6 +154,7 @@ def learner_add(
     year: int,
     tutor_group: TutorGroup | None,
     username: str = "",
+    parent_gallery_consent: bool = False,
     by: User | None,
 ) -> tuple[Membership, str]:
     """Add a learner with a school-issued passphrase. Returns (membership, passphrase): the
@@ -174,7 +175,12 @@ def learner_add(
             {"username": f"The username “{username}” is already taken."}
         ) from None
     membership = Membership.objects.create(
-        user=user, school=school, role=Role.LEARNER, year=year, tutor_group=tutor_group
+        user=user,
+        school=school,
+        role=Role.LEARNER,
+        year=year,
+        tutor_group=tutor_group,
+        parent_gallery_consent=parent_gallery_consent,
     )
     audit(school=school, actor=by, action="learner.add", subject=user)
     return membership, passphrase
@@ -189,6 +195,7 @@ def learner_update(
     year: int,
     tutor_group: TutorGroup | None,
     username: str,
+    parent_gallery_consent: bool = False,
     by: User,
 ) -> None:
     _check_group(membership.school, tutor_group)
@@ -199,7 +206,8 @@ def learner_update(
     user.username, user.first_name, user.last_name = username, first_name.strip(), last_name.strip()
     user.save(update_fields=["username", "first_name", "last_name"])
     membership.year, membership.tutor_group = year, tutor_group
-    membership.save(update_fields=["year", "tutor_group"])
+    membership.parent_gallery_consent = parent_gallery_consent
+    membership.save(update_fields=["year", "tutor_group", "parent_gallery_consent"])
     audit(school=membership.school, actor=by, action="learner.update", subject=user)
 
 
@@ -288,3 +296,19 @@ def parent_link_remove(*, link: ParentLink, by: User) -> None:
     link.delete()
     if not ParentLink.objects.filter(school=school, parent=parent).exists():
         Membership.objects.filter(school=school, user=parent, role=Role.PARENT).delete()
+
+
+@transaction.atomic
+def school_settings_update(
+    *, school: School, max_file_mb: int, max_submission_mb: int, by: User
+) -> None:
+    if not 1 <= max_file_mb <= max_submission_mb:
+        raise ValidationError({"max_submission_mb": "This must be at least the largest file."})
+    school.max_file_mb, school.max_submission_mb = max_file_mb, max_submission_mb
+    school.save(update_fields=["max_file_mb", "max_submission_mb"])
+    audit(
+        school=school,
+        actor=by,
+        action="school.settings",
+        detail=f"{max_file_mb}/{max_submission_mb} MB",
+    )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("tutor/", views.tutor_home, name="tutor_home"),
     path("groups/<int:group_id>/", views.group_detail, name="group_detail"),
     path("school/", views.school_overview, name="school_overview"),
+    path("school/settings/", views.school_settings, name="school_settings"),
     path("school/staff/", views.staff_list, name="staff_list"),
     path("school/staff/add/", views.staff_add, name="staff_add"),
     path("school/staff/<int:membership_id>/", views.staff_edit, name="staff_edit"),

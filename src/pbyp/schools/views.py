@@ -22,6 +22,7 @@ from pbyp.schools.access import (
 from pbyp.schools.forms import (
     LearnerForm,
     ParentLinkForm,
+    SchoolSettingsForm,
     StaffForm,
     TutorGroupForm,
     apply_errors,
@@ -294,6 +295,7 @@ def learner_edit(request, membership_id):
         "year": membership.year,
         "tutor_group": membership.tutor_group_id,
         "username": user.username,
+        "parent_gallery_consent": membership.parent_gallery_consent,
     }
     form = LearnerForm(request.POST or None, initial=initial, school=request.ctx.school)
     if request.method == "POST" and form.is_valid():
@@ -397,3 +399,23 @@ def parent_remove(request, link_id):
     services.parent_link_remove(link=link, by=request.user)
     messages.success(request, "The link has been removed.")
     return redirect("parent_list")
+
+
+@manager_required
+def school_settings(request):
+    school = request.ctx.school
+    initial = {"max_file_mb": school.max_file_mb, "max_submission_mb": school.max_submission_mb}
+    form = SchoolSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.school_settings_update(school=school, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("school_overview")
+    return render(
+        request,
+        "schools/form_page.html",
+        {"form": form, "title": "School settings", "back": "school_overview"},
+    )
