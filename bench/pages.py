@@ -50,6 +50,8 @@ PAGES = [
     ("next_steps", "learner", "/ladders/next/"),
     ("ladder_page", "learner", f"/ladders/{PRESENTING}/"),
     ("progress_grid", "tutor", "/progress/"),
+    ("teacher_queue", "tutor", "/assess/"),
+    ("portfolio", "learner", "/portfolio/"),
     ("tutor_home", "tutor", "/tutor/"),
     ("school_overview", "manager", "/school/"),
     ("learner_list", "manager", "/school/learners/"),
@@ -69,7 +71,8 @@ SEED_CODE = """
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from pbyp.accounts.models import User
-from pbyp.ladders.models import Ladder
+from pbyp.evidence.services import evidence_decide, evidence_submit
+from pbyp.ladders.models import Ladder, Step
 from pbyp.ladders.services import baseline_set
 from pbyp.schools.demo import DEMO_PASSWORD, seed_school
 from pbyp.schools.models import Membership
@@ -84,6 +87,21 @@ with transaction.atomic():
         members = list(Membership.objects.learners().filter(school=seeded.school, year=year))
         baseline_set(school=seeded.school, learners=members, ladders=ladders, level=year - 6,
                      by=None)
+    # Evidence: a fifth of the learners sent work for step 1 of "Presenting"; half of it met the
+    # step and was shared (the ladder page's gallery), the rest waits in the teachers' queue.
+    tutor = User.objects.get(username="tutor")
+    first = Step.objects.get(school=seeded.school, ladder__code="EP1", level=1)
+    young = Membership.objects.learners().filter(school=seeded.school, year__lte=7)
+    for i, member in enumerate(young.select_related("school")[: n // 5]):
+        work = evidence_submit(learner=member, step=first, context="lesson", share_in_gallery=True,
+                               reflection=f"I did a show-and-tell about my hobby ({{i}}).")
+        if i % 2:
+            evidence_decide(evidence=work, assessor=tutor, outcome="meets",
+                            went_well="Clear and confident.", even_better_if="Ask a question.")
+    learner = Membership.objects.get(school=seeded.school, user__username="learner")
+    for code in ("IE1", "CT1", "TW1"):
+        step = Step.objects.get(school=seeded.school, ladder__code=code, level=3)
+        evidence_submit(learner=learner, step=step, context="home", reflection="My evidence.")
     User.objects.create(username="operator", first_name="Pat", last_name="Operator",
                         email="operator@pbyp.example", is_operator=True,
                         password=make_password(DEMO_PASSWORD))
