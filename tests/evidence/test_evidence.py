@@ -203,14 +203,15 @@ def test_teacher_not_yet_then_resubmit_then_meets(
     )
     assert Evidence.objects.count() == 2
 
-    tutor.post(
-        f"/assess/{second.pk}/",
-        {
-            "outcome": "meets",
-            "went_well": "Great eye contact.",
-            "even_better_if": "Ask a question.",
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        tutor.post(
+            f"/assess/{second.pk}/",
+            {
+                "outcome": "meets",
+                "went_well": "Great eye contact.",
+                "even_better_if": "Ask a question.",
+            },
+        )
     second.refresh_from_db()
     assert second.status == Status.ACHIEVED
     achievement = Achievement.objects.get(learner=cast.learner, source=LevelSource.EVIDENCE)
@@ -330,10 +331,11 @@ def test_portfolio_filters(cast, as_user, sent):
     assert REFLECTION[:30] not in client.get("/portfolio/?ladder=not-a-uuid").content.decode()
 
 
-def test_notifications_page(cast, as_user, sent):
-    services.evidence_decide(
-        evidence=sent, assessor=cast.tutor, outcome="meets", went_well="a", even_better_if="b"
-    )
+def test_notifications_page(cast, as_user, sent, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.evidence_decide(
+            evidence=sent, assessor=cast.tutor, outcome="meets", went_well="a", even_better_if="b"
+        )
     page = as_user(cast.learner).get("/notifications/").content.decode()
     assert "Well done" in page
     assert not Notification.objects.filter(user=cast.learner, read_at__isnull=True).exists()
@@ -484,3 +486,11 @@ def test_cleanup_keeps_files_that_belong_to_evidence(cast, sent):
 
     call_command("cleanup_uploads", minutes=0, stdout=io.StringIO())
     assert len(stored_files()) == 3  # photo, its thumbnail, the PDF
+
+
+def test_learners_of_another_school_cannot_add_evidence_to_school_a_steps(cast, as_user, step):
+    assert as_user(cast.b_learner_m.user).get(f"/evidence/new/{step.pk}/").status_code == 404
+    assert as_user(cast.b_learner_m.user).post(f"/evidence/new/{step.pk}/", {}).status_code == 404
+    for who in ("tutor", "parent", "outsider"):
+        assert as_user(getattr(cast, who)).get(f"/evidence/new/{step.pk}/").status_code == 403
+    assert not Evidence.objects.exists()

@@ -194,10 +194,6 @@ def _create_rows(learner, step, reflection, context, text, links, prepared, path
     return evidence
 
 
-def _notify(school, user_id, text: str, link: str) -> None:
-    Notification.objects.create(school=school, user_id=user_id, text=text[:200], link=link)
-
-
 @transaction.atomic
 def evidence_decide(
     *, evidence: Evidence, assessor, outcome: str, went_well: str, even_better_if: str
@@ -230,7 +226,6 @@ def evidence_decide(
         went_well=went_well,
         even_better_if=even_better_if,
     )
-    link = f"/evidence/{evidence.pk}/"
     if new_status == Status.ACHIEVED:
         Achievement.objects.get_or_create(
             learner_id=evidence.learner_id,
@@ -245,20 +240,9 @@ def evidence_decide(
             ladder_identifier=evidence.ladder_identifier,
             step__level__lte=evidence.level,
         ).delete()
-        _notify(
-            evidence.school,
-            evidence.learner_id,
-            f"Well done! Your work meets step {evidence.level} of “{evidence.step.ladder.title}”.",
-            link,
-        )
-    else:
-        _notify(
-            evidence.school,
-            evidence.learner_id,
-            f"Your work on “{evidence.step.ladder.title}” has feedback: not yet. "
-            "Have a look and try again.",
-            link,
-        )
+    from pbyp.evidence.tasks import tell_learner_the_outcome
+
+    enqueue_on_commit(tell_learner_the_outcome, decision_id=decision.pk)
     audit(
         school=evidence.school,
         actor=assessor,

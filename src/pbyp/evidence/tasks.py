@@ -8,7 +8,14 @@ from django.core.files.storage import default_storage
 from django_tasks import task
 
 from pbyp.evidence.files import extract_text, make_thumbnail
-from pbyp.evidence.models import Evidence, EvidenceFile, FileKind, Notification
+from pbyp.evidence.models import (
+    Decision,
+    Evidence,
+    EvidenceFile,
+    FileKind,
+    Notification,
+    Outcome,
+)
 from pbyp.schools.models import Membership, Role
 
 logger = logging.getLogger(__name__)
@@ -44,6 +51,28 @@ def _text(item: EvidenceFile) -> None:
     with default_storage.open(item.path, "rb") as handle:
         text, status = extract_text(item.kind, item.extension, handle.read())
     EvidenceFile.objects.filter(pk=item.pk).update(extracted_text=text, text_status=status)
+
+
+@task()
+def tell_learner_the_outcome(*, decision_id: int) -> None:
+    """The learner hears the outcome in the app (once per decision), with a link, not the work."""
+    decision = (
+        Decision.objects.filter(pk=decision_id).select_related("evidence__step__ladder").first()
+    )
+    if decision is None:
+        return
+    evidence = decision.evidence
+    title = evidence.step.ladder.title
+    if decision.outcome == Outcome.MEETS:
+        text = f"Well done! Your work meets step {evidence.level} of “{title}”."
+    else:
+        text = f"Your work on “{title}” has feedback: not yet. Have a look and try again."
+    Notification.objects.get_or_create(
+        school_id=evidence.school_id,
+        user_id=evidence.learner_id,
+        link=f"/evidence/{evidence.pk}/",
+        text=text,
+    )
 
 
 def _tell_tutor(evidence: Evidence) -> None:
