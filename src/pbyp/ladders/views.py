@@ -348,14 +348,23 @@ def step_edit(request, step_id):
     )
 
 
+def _draft_of(request, item, framework_id):
+    """The framework and draft version a strand or ladder is added to or edited in; the version
+    is None (with a message) when there is no draft to change."""
+    framework = item.version.framework if item else access_framework(request.ctx, framework_id)
+    version = item.version if item else _latest(framework)
+    if not version.is_draft:
+        messages.error(request, "Start a new draft before changing the framework.")
+        return framework, None
+    return framework, version
+
+
 @manager_required
 @save_once
 def strand_edit(request, framework_id=None, strand_id=None):
     strand = access_strand_for_edit(request.ctx, strand_id) if strand_id else None
-    framework = strand.version.framework if strand else access_framework(request.ctx, framework_id)
-    version = strand.version if strand else _latest(framework)
-    if not version.is_draft:
-        messages.error(request, "Start a new draft before changing the framework.")
+    framework, version = _draft_of(request, strand, framework_id)
+    if version is None:
         return redirect("framework_detail", framework_id=framework.pk)
     initial = (
         {f: getattr(strand, f) for f in ("title", "code", "description", "colour")}
@@ -376,10 +385,8 @@ def strand_edit(request, framework_id=None, strand_id=None):
 @save_once
 def ladder_edit(request, framework_id=None, ladder_id=None):
     ladder = access_ladder_for_edit(request.ctx, ladder_id) if ladder_id else None
-    framework = ladder.version.framework if ladder else access_framework(request.ctx, framework_id)
-    version = ladder.version if ladder else _latest(framework)
-    if not version.is_draft:
-        messages.error(request, "Start a new draft before changing the framework.")
+    framework, version = _draft_of(request, ladder, framework_id)
+    if version is None:
         return redirect("framework_detail", framework_id=framework.pk)
     initial = (
         {"strand": ladder.strand_id, "title": ladder.title, "description": ladder.description}
