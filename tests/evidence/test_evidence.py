@@ -494,3 +494,23 @@ def test_learners_of_another_school_cannot_add_evidence_to_school_a_steps(cast, 
     for who in ("tutor", "parent", "outsider"):
         assert as_user(getattr(cast, who)).get(f"/evidence/new/{step.pk}/").status_code == 403
     assert not Evidence.objects.exists()
+
+
+def test_a_step_gallery_shows_the_newest_six(cast, step):
+    from pbyp.evidence.selectors import GALLERY_PER_STEP, gallery_for_ladder
+
+    for i in range(8):
+        member = make_learner(cast.school_a, f"g{i}", year=10)
+        work = services.evidence_submit(
+            learner=member,
+            step=step,
+            reflection=f"gallery {i}",
+            context="home",
+            share_in_gallery=True,
+        )
+        services.evidence_decide(
+            evidence=work, assessor=cast.tutor, outcome="meets", went_well="a", even_better_if="b"
+        )
+    shelf = gallery_for_ladder(cast.school_a, step.ladder)[1]
+    assert len(shelf) == GALLERY_PER_STEP == 6
+    assert [item.reflection for item in shelf] == [f"gallery {i}" for i in range(7, 1, -1)]

@@ -1,6 +1,7 @@
 """Reads about evidence, each in a fixed number of queries."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Window
+from django.db.models.functions import RowNumber
 
 from pbyp.evidence.models import Decision, Evidence, EvidenceFile, Status
 from pbyp.schools.models import GALLERY_OWN_CONSENT_YEAR, Membership, Role
@@ -24,20 +25,22 @@ def in_gallery(evidence):
 
 
 def gallery_for_ladder(school, ladder) -> dict[int, list[Evidence]]:
-    """Each step's gallery on a ladder, newest first, a few per step (2 queries)."""
+    """Each step's gallery on a ladder: the newest few per step (2 queries). A window function
+    numbers each step's items so the database returns only the ones shown."""
+    newest_first = Window(RowNumber(), partition_by=F("level"), order_by=F("decided_at").desc())
     items = (
         in_gallery(Evidence.objects.filter(school=school, ladder_identifier=ladder.identifier))
+        .annotate(place=newest_first)
+        .filter(place__lte=GALLERY_PER_STEP)
         .select_related("learner")
         .prefetch_related(
             Prefetch("files", queryset=EvidenceFile.objects.order_by("position", "pk"))
         )
-        .order_by("level", "-decided_at")[: GALLERY_PER_STEP * 9 * 3]
+        .order_by("level", "place")
     )
     by_level: dict[int, list[Evidence]] = {}
     for item in items:
-        shelf = by_level.setdefault(item.level, [])
-        if len(shelf) < GALLERY_PER_STEP:
-            shelf.append(item)
+        by_level.setdefault(item.level, []).append(item)
     return by_level
 
 
