@@ -15,9 +15,9 @@ BASE = 3  # session + user + memberships with their schools
 
 PAGES = [
     # (url, who, own queries, why)
-    ("/me/", "learner", 3, "tutor group with tutor; targets with steps; parent links"),
+    ("/me/", "learner", 5, "tutor group; targets; open work; unread messages; parent links"),
     ("/parent/", "parent", 2, "links; the children with their groups"),
-    ("/tutor/", "tutor", 2, "groups; their learners (one prefetch)"),
+    ("/tutor/", "tutor", 3, "work waiting; groups; their learners (one prefetch)"),
     ("/groups/{group_a}/", "tutor", 2, "the group (access); its learners"),
     ("/learners/{learner_m}/", "tutor", 3, "the learner (access); audit row; parent links"),
     ("/school/", "manager", 4, "people by role; learners by year; staff count; group count"),

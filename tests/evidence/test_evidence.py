@@ -514,3 +514,17 @@ def test_a_step_gallery_shows_the_newest_six(cast, step):
     shelf = gallery_for_ladder(cast.school_a, step.ladder)[1]
     assert len(shelf) == GALLERY_PER_STEP == 6
     assert [item.reflection for item in shelf] == [f"gallery {i}" for i in range(7, 1, -1)]
+
+
+def test_home_pages_show_where_work_is(cast, as_user, sent, django_capture_on_commit_callbacks):
+    assert "waiting to be checked" in as_user(cast.learner).get("/me/").content.decode()
+    assert "1 piece of work to assess" in as_user(cast.tutor).get("/tutor/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.evidence_decide(
+            evidence=sent, assessor=cast.tutor, outcome="not_yet", went_well="a", even_better_if="b"
+        )
+    home = as_user(cast.learner).get("/me/").content.decode()
+    assert "needs another go" in home and "You have 1 new message" in home
+    assert (
+        "Nothing is waiting to be assessed" in as_user(cast.tutor).get("/tutor/").content.decode()
+    )

@@ -77,3 +77,22 @@ def teacher_queue(school, teacher):
         .select_related("learner", "step__ladder__strand")
         .order_by("-in_my_group", "submitted_at", "pk")
     )
+
+
+def open_work_of(membership) -> list[Evidence]:
+    """A learner's work that is waiting or needs another go, newest first (1 query)."""
+    return list(
+        Evidence.objects.filter(
+            school=membership.school_id,
+            learner=membership.user_id,
+            status__in=[Status.AWAITING, Status.NOT_YET],
+        )
+        .select_related("step__ladder")
+        .order_by("-submitted_at")[:10]
+    )
+
+
+def unread_count(user, school) -> int:
+    from pbyp.evidence.models import Notification
+
+    return Notification.objects.filter(user=user, school=school, read_at__isnull=True).count()

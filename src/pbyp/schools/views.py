@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from pbyp.core.audit import audit
 from pbyp.core.forms import save_once
+from pbyp.evidence.selectors import open_work_of, teacher_queue, unread_count
 from pbyp.ladders.selectors import current_targets
 from pbyp.schools import services
 from pbyp.schools.access import (
@@ -50,7 +51,14 @@ def learner_home(request):
     return render(
         request,
         "schools/learner_home.html",
-        {"me": me, "tutor_group": tutor_group, "parents": parents, "targets": current_targets(me)},
+        {
+            "me": me,
+            "tutor_group": tutor_group,
+            "parents": parents,
+            "targets": current_targets(me),
+            "open_work": open_work_of(me),
+            "unread": unread_count(request.user, me.school),
+        },
     )
 
 
@@ -102,7 +110,8 @@ def tutor_home(request):
     groups = TutorGroup.objects.filter(
         school=request.ctx.school, tutor=request.user
     ).prefetch_related(_learners_prefetch())
-    return render(request, "schools/tutor_home.html", {"groups": groups})
+    waiting = teacher_queue(request.ctx.school, request.user).count()
+    return render(request, "schools/tutor_home.html", {"groups": groups, "waiting": waiting})
 
 
 @staff_required
