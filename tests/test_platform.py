@@ -147,7 +147,7 @@ def test_serve_runs_web_worker_and_scheduler_and_stops_cleanly(tmp_path):
             if "worker" in out and "scheduler" in out:
                 break
             time.sleep(0.5)
-        assert "['scheduler', 'worker']" in out
+        assert "'scheduler'" in out and "'worker'" in out
     finally:
         server.send_signal(signal.SIGINT)
         output, _ = server.communicate(timeout=30)
@@ -159,3 +159,24 @@ def test_serve_runs_web_worker_and_scheduler_and_stops_cleanly(tmp_path):
 def test_time_machine_is_available_for_deadline_tests():
     with time_machine.travel("2026-09-01 09:00 +0100", tick=False):
         assert timezone.now().isoformat().startswith("2026-09-01T08:00")
+
+
+def test_hourly_jobs_run_once_an_hour_however_often_the_scheduler_ticks(db):
+    from pbyp.core import schedule
+
+    runs = []
+    schedule.JOBS.append((lambda: runs.append(1), 3600))
+    schedule.JOBS[-1][0].__name__ = "test_job"
+    try:
+        with time_machine.travel("2026-09-01 09:00 +0000", tick=False) as traveller:
+            schedule.tick()
+            schedule.tick()
+            assert runs == [1]
+            traveller.shift(timedelta(minutes=59))
+            schedule.tick()
+            assert runs == [1]
+            traveller.shift(timedelta(minutes=2))
+            schedule.tick()
+            assert runs == [1, 1]
+    finally:
+        schedule.JOBS.pop()

@@ -1,9 +1,19 @@
-"""What the scheduler does each tick. Later pieces add their time-based jobs to JOBS."""
+"""What the scheduler does each tick. Later pieces add their time-based jobs to JOBS.
+
+A job runs every tick unless it is listed with an interval: then it runs when it is due, and a
+conditional UPDATE on its Heartbeat row lets exactly one scheduler claim each run, however many
+scheduler processes there are.
+"""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
+from django.core.management import call_command
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from pbyp.core.models import FormSubmission, Heartbeat
 from pbyp.core.tasks import beat, worker_heartbeat
 
 logger = logging.getLogger(__name__)
@@ -20,22 +30,47 @@ def _ask_worker_for_heartbeat() -> None:
 
 
 def _forget_old_form_tokens() -> None:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from pbyp.core.models import FormSubmission
-
     FormSubmission.objects.filter(created_at__lt=timezone.now() - timedelta(days=1)).delete()
 
 
-JOBS = [_ask_worker_for_heartbeat, _forget_old_form_tokens]
+def _remove_interrupted_uploads() -> None:
+    call_command("cleanup_uploads", minutes=60, verbosity=0, stdout=_Quiet())
+
+
+class _Quiet:
+    def write(self, text: str) -> None:
+        logger.info(text.strip())
+
+
+# (job, seconds between runs; 0 = every tick)
+JOBS = [
+    (_ask_worker_for_heartbeat, 0),
+    (_forget_old_form_tokens, 3600),
+    (_remove_interrupted_uploads, 3600),
+]
+
+
+def claim(name: str, every_seconds: int) -> bool:
+    """True for exactly one caller per interval: the one whose UPDATE moved the job's mark."""
+    now = timezone.now()
+    name = f"job:{name}"[:40]
+    if Heartbeat.objects.filter(
+        name=name, beat_at__lte=now - timedelta(seconds=every_seconds)
+    ).update(beat_at=now):
+        return True
+    try:
+        with transaction.atomic():
+            Heartbeat.objects.create(name=name, beat_at=now)
+    except IntegrityError:
+        return False  # it exists and is not due, or another scheduler created it just now
+    return True
 
 
 def tick() -> None:
     beat("scheduler")
-    for job in JOBS:
+    for job, every in JOBS:
         try:
-            job()
+            if every == 0 or claim(job.__name__, every):
+                job()
         except Exception:
             logger.exception("Scheduled job %s failed; the next tick will try again", job.__name__)
