@@ -51,13 +51,15 @@ def stub_pdf(monkeypatch):
             return b"%PDF-1.7 stub"
 
     class FakeHTML:
-        def __init__(self, *, string, **kwargs):
+        def __init__(self, string):
             assert string.startswith("<!doctype html>")
 
         def render(self, **options):
             return FakeDocument()
 
-    monkeypatch.setattr(printables, "HTML", FakeHTML)
+    from pbyp.ladders import pdf_engine
+
+    monkeypatch.setattr(pdf_engine, "html_document", lambda html, base_url: FakeHTML(html))
 
 
 def ladder_of(school, code: str) -> Ladder:
@@ -382,7 +384,9 @@ def test_record_sheet_query_count_does_not_grow_with_levels(
 
 
 def test_pdf_fetcher_only_serves_data_uris_and_static_files(settings):
-    fetcher = printables.LocalOnlyFetcher(SITE + "/")
+    from pbyp.ladders.pdf_engine import LocalOnlyFetcher
+
+    fetcher = LocalOnlyFetcher(SITE + "/")
     assert fetcher.fetch("data:text/plain,hello").read() == b"hello"
     favicon = fetcher.fetch(f"{SITE}{settings.STATIC_URL}favicon.svg")
     assert favicon.read().startswith(b"<svg") and favicon.content_type == "image/svg+xml"
@@ -403,3 +407,23 @@ def test_strand_colours_are_checked_before_they_reach_css():
     assert printables.palette("#fde047").ink == "#111827"  # dark text on a light one
     assert printables.palette("red;}body{x").main == printables.FALLBACK_COLOUR
     assert printables.palette("#0e7490").tint.startswith("#")
+
+
+def test_without_the_pdf_library_printing_says_so_and_the_rest_works(cast, as_user, monkeypatch):
+    """A server without Pango: WeasyPrint can't load. Pages work; printables answer 503 plainly."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_weasyprint(name, *args, **kwargs):
+        if name == "pbyp.ladders.pdf_engine":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_weasyprint)
+    monkeypatch.delitem(__import__("sys").modules, "pbyp.ladders.pdf_engine", raising=False)
+    ladder = Ladder.objects.filter(school=cast.school_a).first()
+    response = as_user(cast.learner).get(f"/ladders/{ladder.identifier}/poster.pdf")
+    assert response.status_code == 503
+    assert "Pango" in response.content.decode()
+    assert as_user(cast.learner).get(f"/ladders/{ladder.identifier}/").status_code == 200

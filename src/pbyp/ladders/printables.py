@@ -12,22 +12,18 @@ need (QR codes as data: URIs), and the URL fetcher below refuses every address t
 data: URI or one of our own static files.
 """
 
-import mimetypes
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from functools import wraps
 
 import segno
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.contrib.staticfiles import finders
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.text import slugify
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from pbyp.core.audit import audit
 from pbyp.ladders.access import access_framework, access_ladder
@@ -143,26 +139,26 @@ def poster_scale(title: str, description: str, statements: list[str]) -> float:
 # --- rendering ------------------------------------------------------------------------------
 
 
-class LocalOnlyFetcher(URLFetcher):
-    """WeasyPrint's resource fetcher, limited to data: URIs and our own static files: rendering
-    a printable never reaches the network (nor the file system outside the static folders)."""
+class PrintingUnavailable(Exception):
+    """This server can't make PDFs (WeasyPrint's system libraries are missing)."""
 
-    def __init__(self, base_url: str):
-        super().__init__(timeout=1, allow_redirects=False, fail_on_errors=False)
-        self.static_prefix = urljoin(base_url, settings.STATIC_URL)
 
-    def fetch(self, url, headers=None):
-        if url.startswith("data:"):
-            return super().fetch(url, headers)
-        if url.startswith(self.static_prefix):
-            name = urlsplit(url).path.removeprefix(urlsplit(self.static_prefix).path)
-            found = finders.find(name) if ".." not in name.split("/") else None
-            if found:
-                with open(found, "rb") as handle:
-                    body = handle.read()
-                kind = mimetypes.guess_type(found)[0] or "application/octet-stream"
-                return URLFetcherResponse(url, body, {"Content-Type": kind})
-        raise ValueError(f"Printables only use data: URIs and local static files, not {url}")
+def printing(view):
+    """Printable views answer 503 with a plain explanation when PDFs can't be made here."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PrintingUnavailable:
+            return HttpResponse(
+                "Printing isn't available on this server yet: its PDF library (WeasyPrint) needs "
+                "the Pango system package. Ask whoever runs PbyP to install it.",
+                status=503,
+                content_type="text/plain; charset=utf-8",
+            )
+
+    return wrapper
 
 
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}  # tagged, with title and language, for screen readers
@@ -171,10 +167,13 @@ PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}  # tagged, with title and language, fo
 def render_document(request, template_name: str, context: dict):
     """A template laid out by WeasyPrint: a Document whose pages can be counted before the PDF
     is written. Templates set their own page size and margins (@page), title and language."""
+    try:  # imported here: WeasyPrint needs Pango, and the rest of PbyP runs without it
+        from pbyp.ladders.pdf_engine import html_document
+    except (ImportError, OSError) as error:
+        raise PrintingUnavailable from error
     base_url = settings.SITE_URL + "/"
     html = render_to_string(template_name, {"lang": PDF_LANG, **context}, request=request)
-    source = HTML(string=html, base_url=base_url, url_fetcher=LocalOnlyFetcher(base_url))
-    return source.render(**PDF_OPTIONS)
+    return html_document(html, base_url).render(**PDF_OPTIONS)
 
 
 def render_pdf(request, template_name: str, context: dict) -> bytes:
@@ -233,6 +232,7 @@ def access_framework_version_for_print(ctx: SchoolContext, framework_id) -> Fram
 
 
 @login_required
+@printing
 def ladder_poster(request, identifier):
     """One ladder as a wall poster, A4 or A3, on exactly one page. Anyone signed in at a school
     that uses the ladder may print it (3 queries: used versions, the ladder, its steps)."""
@@ -271,6 +271,7 @@ def ladder_poster(request, identifier):
 
 
 @staff_required
+@printing
 def framework_planner(request, framework_id):
     """Every ladder of a framework for a teacher's planner: one strand to a page for the default
     framework (6 A4 pages), two ladders side by side (4 queries: the version, then its strands,
@@ -299,6 +300,7 @@ def framework_planner(request, framework_id):
 
 
 @login_required
+@printing
 def learner_record(request, membership_id):
     """A learner's paper record sheet: each ladder, their level, their next step with boxes for the
     date, the evidence and an assessor's signature. Staff, the learner and their parents only;
