@@ -34,7 +34,7 @@ def pdf() -> dict:
 
 def decide(page, demo_url, sign_in, outcome, well, better, check_accessibility):
     sign_in(page, demo_url, "tutor", DEMO_PASSWORD)
-    page.get_by_role("link", name="Assess").click()
+    page.get_by_role("link", name="Assess", exact=True).click()
     check_accessibility(page)
     page.get_by_role("link", name="Assess Amara Okoye's work").click()
     expect(page.get_by_role("main")).to_contain_text(PRESENTING_1)
