@@ -528,3 +528,14 @@ def test_home_pages_show_where_work_is(cast, as_user, sent, django_capture_on_co
     assert (
         "Nothing is waiting to be assessed" in as_user(cast.tutor).get("/tutor/").content.decode()
     )
+
+
+def test_staff_and_parents_viewing_a_childs_work_is_audited(cast, as_user, sent):
+    from pbyp.core.models import AuditEvent
+
+    for who in ("learner", "tutor", "parent"):
+        as_user(getattr(cast, who)).get(f"/evidence/{sent.pk}/")
+    viewers = set(
+        AuditEvent.objects.filter(action="evidence.view").values_list("actor__username", flat=True)
+    )
+    assert viewers == {"tutor", "parent"}

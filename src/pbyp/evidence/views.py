@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from pbyp.core.audit import audit
 from pbyp.core.forms import save_once
 from pbyp.evidence import services
 from pbyp.evidence.access import (
@@ -101,6 +102,14 @@ def evidence_again(request, evidence_id):
 @login_required
 def evidence_detail(request, evidence_id):
     evidence, relation = access_evidence(request.ctx, evidence_id)
+    if relation in ("staff", "parent"):  # who looked at a child's work is recorded
+        audit(
+            school=request.ctx.school,
+            actor=request.user,
+            action="evidence.view",
+            subject=evidence.learner,
+            detail=f"evidence {evidence.pk}",
+        )
     versions = (
         history_of(evidence)
         if relation != "gallery"
