@@ -4,7 +4,7 @@ from django.http import Http404
 
 from pbyp.evidence.models import Evidence, EvidenceFile
 from pbyp.evidence.selectors import in_gallery
-from pbyp.schools.access import _get_or_404
+from pbyp.schools.access import get_or_404
 from pbyp.schools.context import SchoolContext
 from pbyp.schools.models import ParentLink
 
@@ -17,7 +17,7 @@ def access_evidence(ctx: SchoolContext, evidence_id) -> tuple[Evidence, str]:
     """
     if ctx.school is None:
         raise Http404
-    evidence = _get_or_404(
+    evidence = get_or_404(
         Evidence.objects.filter(school=ctx.school).select_related(
             "learner", "step__ladder__strand", "replaces"
         ),
@@ -43,7 +43,7 @@ def access_evidence_to_assess(ctx: SchoolContext, evidence_id) -> Evidence:
     queryset = Evidence.objects.filter(school=ctx.school).select_related(
         "learner", "step__ladder__strand"
     )
-    return _get_or_404(queryset, evidence_id)
+    return get_or_404(queryset, evidence_id)
 
 
 def access_own_evidence(ctx: SchoolContext, evidence_id) -> Evidence:
@@ -52,13 +52,13 @@ def access_own_evidence(ctx: SchoolContext, evidence_id) -> Evidence:
     queryset = Evidence.objects.filter(school=ctx.school, learner=ctx.user).select_related(
         "step__ladder"
     )
-    return _get_or_404(queryset, evidence_id)
+    return get_or_404(queryset, evidence_id)
 
 
 def access_file(ctx: SchoolContext, file_id) -> EvidenceFile:
     """A file, if its evidence is visible to the asker."""
     if ctx.school is None:
         raise Http404
-    item = _get_or_404(EvidenceFile.objects.filter(school=ctx.school), file_id)
+    item = get_or_404(EvidenceFile.objects.filter(school=ctx.school), file_id)
     access_evidence(ctx, item.evidence_id)
     return item

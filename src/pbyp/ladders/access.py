@@ -12,7 +12,7 @@ from pbyp.ladders.models import (
     VersionStatus,
 )
 from pbyp.ladders.selectors import used_versions
-from pbyp.schools.access import _get_or_404
+from pbyp.schools.access import get_or_404
 from pbyp.schools.context import SchoolContext
 
 
@@ -40,27 +40,27 @@ def access_step(ctx: SchoolContext, step_id) -> Step:
     steps = Step.objects.filter(
         ladder__version__framework__in=used, ladder__version__status=VersionStatus.PUBLISHED
     ).select_related("ladder__strand", "ladder__version")
-    return _get_or_404(steps, step_id)
+    return get_or_404(steps, step_id)
 
 
 def access_own_target(ctx: SchoolContext, target_id) -> Target:
     if ctx.school is None or not ctx.is_learner:
         raise Http404
-    return _get_or_404(Target.objects.filter(school=ctx.school, learner=ctx.user), target_id)
+    return get_or_404(Target.objects.filter(school=ctx.school, learner=ctx.user), target_id)
 
 
 def access_framework(ctx: SchoolContext, framework_id) -> Framework:
     """One of the school's frameworks, for its managers."""
     if ctx.school is None or not ctx.is_manager:
         raise Http404
-    return _get_or_404(Framework.objects.filter(school=ctx.school), framework_id)
+    return get_or_404(Framework.objects.filter(school=ctx.school), framework_id)
 
 
 def access_step_for_edit(ctx: SchoolContext, step_id) -> Step:
     if ctx.school is None or not ctx.is_manager:
         raise Http404
     steps = Step.objects.filter(school=ctx.school, ladder__version__status=VersionStatus.DRAFT)
-    return _get_or_404(
+    return get_or_404(
         steps.select_related("ladder__version__framework", "ladder__strand"), step_id
     )
 
@@ -69,11 +69,11 @@ def access_strand_for_edit(ctx: SchoolContext, strand_id) -> Strand:
     if ctx.school is None or not ctx.is_manager:
         raise Http404
     strands = Strand.objects.filter(school=ctx.school, version__status=VersionStatus.DRAFT)
-    return _get_or_404(strands.select_related("version__framework"), strand_id)
+    return get_or_404(strands.select_related("version__framework"), strand_id)
 
 
 def access_ladder_for_edit(ctx: SchoolContext, ladder_id) -> Ladder:
     if ctx.school is None or not ctx.is_manager:
         raise Http404
     ladders = Ladder.objects.filter(school=ctx.school, version__status=VersionStatus.DRAFT)
-    return _get_or_404(ladders.select_related("version__framework", "strand"), ladder_id)
+    return get_or_404(ladders.select_related("version__framework", "strand"), ladder_id)

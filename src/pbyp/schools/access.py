@@ -53,7 +53,7 @@ def operator_required(view):
     return wrapper
 
 
-def _get_or_404(queryset, pk):
+def get_or_404(queryset, pk):
     try:
         return queryset.get(pk=int(pk))
     except (queryset.model.DoesNotExist, ValueError, TypeError):
@@ -63,7 +63,7 @@ def _get_or_404(queryset, pk):
 def access_school_for_operator(ctx: SchoolContext, school_id) -> School:
     if not ctx.is_operator:
         raise Http404
-    return _get_or_404(School.objects.all(), school_id)
+    return get_or_404(School.objects.all(), school_id)
 
 
 def access_learner(ctx: SchoolContext, membership_id, *, change: bool = False) -> Membership:
@@ -81,7 +81,7 @@ def access_learner(ctx: SchoolContext, membership_id, *, change: bool = False) -
         from django.db.models import Q
 
         learners = learners.filter(Q(user=ctx.user) | Q(user__in=mine))
-    return _get_or_404(learners, membership_id)
+    return get_or_404(learners, membership_id)
 
 
 def access_staff_member(ctx: SchoolContext, membership_id) -> Membership:
@@ -89,14 +89,14 @@ def access_staff_member(ctx: SchoolContext, membership_id) -> Membership:
     if ctx.school is None or not ctx.is_manager:
         raise Http404
     staff = Membership.objects.staff().filter(school=ctx.school).select_related("user")
-    return _get_or_404(staff, membership_id)
+    return get_or_404(staff, membership_id)
 
 
 def access_tutor_group(ctx: SchoolContext, group_id, *, change: bool = False) -> TutorGroup:
     """A tutor group: staff of the school may view it, managers may change it."""
     if ctx.school is None or not (ctx.is_manager if change else ctx.is_staff):
         raise Http404
-    return _get_or_404(
+    return get_or_404(
         TutorGroup.objects.filter(school=ctx.school).select_related("tutor"), group_id
     )
 
@@ -105,4 +105,4 @@ def access_parent_link(ctx: SchoolContext, link_id) -> ParentLink:
     if ctx.school is None or not ctx.is_manager:
         raise Http404
     links = ParentLink.objects.filter(school=ctx.school).select_related("parent", "learner")
-    return _get_or_404(links, link_id)
+    return get_or_404(links, link_id)
