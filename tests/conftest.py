@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from tests.cast import build_cast
@@ -33,3 +35,17 @@ def as_user(db):
         return client
 
     return sign_in
+
+
+def pdf_library_or_skip():
+    """WeasyPrint needs the system's Pango. Without it, PDF tests skip and say why, except in CI
+    (PBYP_REQUIRE_PDF=1), where a missing library is a failure."""
+    try:
+        import weasyprint  # noqa: F401
+    except OSError as error:
+        reason = (
+            f"WeasyPrint can't load the system's Pango ({error}): apt-get install libpango-1.0-0"
+        )
+        if os.environ.get("PBYP_REQUIRE_PDF"):
+            pytest.fail(reason)
+        pytest.skip(reason)

@@ -463,6 +463,9 @@ def test_other_kinds_are_not_documents(kind, extension):
 
 def test_a_truncated_jpeg_is_refused_even_after_the_pdf_library_loads():
     """WeasyPrint switches on Pillow's process-wide LOAD_TRUNCATED_IMAGES when imported."""
+    from tests.conftest import pdf_library_or_skip
+
+    pdf_library_or_skip()
     import weasyprint  # noqa: F401
 
     whole = samples.plain_jpeg((200, 200))

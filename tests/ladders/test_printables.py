@@ -18,6 +18,7 @@ from pbyp.ladders import printables
 from pbyp.ladders.models import Ladder, Step, VersionStatus
 from pbyp.ladders.services import baseline_set, framework_import, target_choose
 from tests.cast import make_learner
+from tests.conftest import pdf_library_or_skip
 
 SITE = "https://pbyp.example.org"
 PRESENTING_1 = "Stand up and do a show-and-tell to the people in your class"
@@ -38,6 +39,13 @@ BASE = 3  # every page: session, user, memberships with their schools (CurrentSc
 @pytest.fixture(autouse=True)
 def _site_url(settings):
     settings.SITE_URL = SITE
+
+
+@pytest.fixture(autouse=True)
+def _pdf_library(request):
+    if request.node.name.startswith("test_without_the_pdf_library"):
+        return  # this one pretends the library is missing
+    pdf_library_or_skip()
 
 
 @pytest.fixture
