@@ -60,9 +60,7 @@ def access_step_for_edit(ctx: SchoolContext, step_id) -> Step:
     if ctx.school is None or not ctx.is_manager:
         raise Http404
     steps = Step.objects.filter(school=ctx.school, ladder__version__status=VersionStatus.DRAFT)
-    return get_or_404(
-        steps.select_related("ladder__version__framework", "ladder__strand"), step_id
-    )
+    return get_or_404(steps.select_related("ladder__version__framework", "ladder__strand"), step_id)
 
 
 def access_strand_for_edit(ctx: SchoolContext, strand_id) -> Strand:
