@@ -539,3 +539,20 @@ def test_staff_and_parents_viewing_a_childs_work_is_audited(cast, as_user, sent)
         AuditEvent.objects.filter(action="evidence.view").values_list("actor__username", flat=True)
     )
     assert viewers == {"tutor", "parent"}
+
+
+def test_the_scheduler_removes_old_orphaned_uploads_and_keeps_recent_ones(cast, sent):
+    import os
+    import time
+
+    from pbyp.core.schedule import tick
+
+    folder = Path(settings.MEDIA_ROOT) / "evidence" / str(cast.school_a.pk)
+    old, recent = folder / ("a" * 32 + ".jpg"), folder / ("b" * 32 + ".jpg")
+    for orphan in (old, recent):
+        orphan.write_bytes(b"left by a crash")
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    tick()
+    assert not old.exists() and recent.exists()
+    assert len(stored_files()) == 4  # the evidence's photo, thumbnail and PDF, and the recent file

@@ -9,7 +9,6 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -34,12 +33,11 @@ def _forget_old_form_tokens() -> None:
 
 
 def _remove_interrupted_uploads() -> None:
-    call_command("cleanup_uploads", minutes=60, verbosity=0, stdout=_Quiet())
+    from pbyp.evidence.services import uploads_cleanup
 
-
-class _Quiet:
-    def write(self, text: str) -> None:
-        logger.info(text.strip())
+    removed = uploads_cleanup(older_than_minutes=60)
+    if removed:
+        logger.info("Removed %d files left by interrupted uploads", removed)
 
 
 # (job, seconds between runs; 0 = every tick)

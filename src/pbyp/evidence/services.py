@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from pbyp.core.audit import audit
@@ -277,3 +278,31 @@ def notifications_read(*, user, school) -> None:
     Notification.objects.filter(user=user, school=school, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+CLEANUP_BATCH = 500  # paths per query: stays under every database's limit on parameters
+
+
+def uploads_cleanup(*, older_than_minutes: int, dry_run: bool = False) -> int:
+    """Delete stored files no row points at (left by a crash between writing a file and
+    committing its submission). Only files older than the given age are touched, so uploads in
+    flight are never removed. Returns how many files were (or would be) removed."""
+    if not default_storage.exists(UPLOAD_DIR):
+        return 0
+    cutoff = timezone.now() - timezone.timedelta(minutes=older_than_minutes)
+    removed = 0
+    school_dirs, _ = default_storage.listdir(UPLOAD_DIR)
+    for school_dir in school_dirs:
+        base = f"{UPLOAD_DIR}/{school_dir}"
+        names = default_storage.listdir(base)[1]
+        for start in range(0, len(names), CLEANUP_BATCH):
+            paths = [f"{base}/{name}" for name in names[start : start + CLEANUP_BATCH]]
+            files = EvidenceFile.objects.filter(Q(path__in=paths) | Q(thumbnail_path__in=paths))
+            known = {p for pair in files.values_list("path", "thumbnail_path") for p in pair}
+            for path in paths:
+                if path in known or default_storage.get_modified_time(path) > cutoff:
+                    continue
+                removed += 1
+                if not dry_run:
+                    default_storage.delete(path)
+    return removed

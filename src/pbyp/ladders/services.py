@@ -328,11 +328,13 @@ def _move_targets_to(version: FrameworkVersion) -> None:
     targets = Target.objects.filter(
         school=version.school, ladder_identifier__in={k[0] for k in new_steps}
     ).select_related("step")
+    moved = []
     for target in targets:
         step = new_steps.get((target.ladder_identifier, target.step.level))
         if step is not None and step.pk != target.step_id:
             target.step = step
-            target.save(update_fields=["step"])
+            moved.append(target)
+    Target.objects.bulk_update(moved, ["step"], batch_size=500)
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ so a page never tells an outsider that something exists.
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 
 from pbyp.schools.context import SchoolContext
@@ -78,8 +79,6 @@ def access_learner(ctx: SchoolContext, membership_id, *, change: bool = False) -
             raise Http404
     elif not ctx.is_staff:
         mine = ParentLink.objects.filter(school=ctx.school, parent=ctx.user).values("learner")
-        from django.db.models import Q
-
         learners = learners.filter(Q(user=ctx.user) | Q(user__in=mine))
     return get_or_404(learners, membership_id)
 
