@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "pbyp.core",
     "pbyp.ladders",
     "pbyp.evidence",
+    "pbyp.assessment",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

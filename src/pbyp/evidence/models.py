@@ -1,9 +1,13 @@
 """Evidence for one step, its files and links, and the decisions made on it.
 
-Workflow (every transition lives in pbyp.evidence.services):
+Workflow (every transition lives in pbyp.evidence.services and pbyp.assessment.services):
 
-    submitted ─(routed)─> awaiting ─(teacher: meets)──> achieved
-                              └───(teacher: not yet)─> not_yet ─(learner resubmits)─> superseded
+    submitted ─(routed)─> awaiting ─(peers agree, or a teacher: meets)──> achieved
+                              └───(peers agree, or a teacher: not yet)─> not_yet ─(resubmit)─> superseded
+
+While it is awaiting, `route` says who it waits for (SPEC §6): peers at the school, peers across
+the network, or a teacher, and `route_reason` why it went to a teacher. Routing only ever moves
+forward (peer → network → teacher), so no work is left without someone to check it.
 
 Submitted evidence is immutable: a resubmission is a new Evidence row (version + 1) pointing at the
 one it replaces, which keeps its files and feedback.
@@ -32,6 +36,19 @@ class Status(models.TextChoices):
     SUPERSEDED = "superseded", _("Sent again as a new version")
 
 
+class Route(models.TextChoices):
+    PEER = "peer", _("Learners at the school")
+    NETWORK = "network", _("Learners at network schools")
+    TEACHER = "teacher", _("A teacher")
+
+
+class RouteReason(models.TextChoices):
+    NONE = "", _("—")
+    NO_PEER = "no_peer", _("No learner could assess it")
+    DEADLINE = "deadline", _("Peers did not take it in time")
+    DISAGREEMENT = "disagreement", _("Peers disagreed, with no third peer")
+
+
 class Evidence(models.Model):
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
     learner = models.ForeignKey(
@@ -56,10 +73,38 @@ class Evidence(models.Model):
     )
     submitted_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Routing (pbyp.assessment): who it waits for, and the peer reviews it has and needs.
+    route = models.CharField(max_length=10, choices=Route.choices, default=Route.TEACHER)
+    route_reason = models.CharField(
+        max_length=15, choices=RouteReason.choices, blank=True, default=""
+    )
+    routed_at = models.DateTimeField(null=True, blank=True)
+    peer_deadline = models.DateTimeField(null=True, blank=True)
+    phase = models.CharField(max_length=10, default="secondary")  # the submitter's, when sent
+    reviews = models.PositiveSmallIntegerField(default=0)  # peer decisions + open leases
+    reviews_wanted = models.PositiveSmallIntegerField(default=0)  # peer decisions it needs
+    first_review_at = models.DateTimeField(null=True, blank=True)
+    decided_by_peers = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-submitted_at"]
         indexes = [
+            # The peer queue (pbyp.assessment.queue): one ordered index walk per step and phase.
+            models.Index(
+                fields=["school", "ladder_identifier", "level", "phase", "reviews", "submitted_at"],
+                condition=Q(status="awaiting", route="peer"),
+                name="evidence_peer_queue_idx",
+            ),
+            models.Index(
+                fields=["ladder_identifier", "level", "phase", "reviews", "submitted_at"],
+                condition=Q(status="awaiting", route="network"),
+                name="evidence_network_queue_idx",
+            ),
+            models.Index(
+                fields=["peer_deadline"],
+                condition=Q(status="awaiting", route__in=["peer", "network"]),
+                name="evidence_peer_deadline_idx",
+            ),
             models.Index(fields=["school", "status", "submitted_at"]),
             models.Index(fields=["school", "learner", "submitted_at"]),
             models.Index(

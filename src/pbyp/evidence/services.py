@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from pbyp.core.audit import audit
 from pbyp.core.tasks import enqueue_on_commit
+from pbyp.assessment.routing import after_routing, plan_route
 from pbyp.evidence.files import MEGABYTE, FileRefused, PreparedFile, prepare_upload
 from pbyp.evidence.models import (
     Context,
@@ -157,7 +158,9 @@ def _create_rows(learner, step, reflection, context, text, links, prepared, path
             )
         version = replaces.version + 1
         step = replaces.step
+    route = plan_route(learner, step)
     evidence = Evidence.objects.create(
+        **route,
         school=school,
         learner_id=learner.user_id,
         step=step,
@@ -192,15 +195,12 @@ def _create_rows(learner, step, reflection, context, text, links, prepared, path
     from pbyp.evidence.tasks import process_evidence
 
     enqueue_on_commit(process_evidence, evidence_id=evidence.pk)
+    after_routing(evidence)
     return evidence
 
 
-@transaction.atomic
-def evidence_decide(
-    *, evidence: Evidence, assessor, outcome: str, went_well: str, even_better_if: str
-) -> Decision:
-    """A teacher decides: meets the statement, or not yet. Exactly one decision wins: the status
-    changes with a conditional UPDATE, so a second teacher deciding at the same moment is told."""
+def check_feedback(outcome: str, went_well: str, even_better_if: str) -> tuple[str, str]:
+    """Every decision, a teacher's or a peer's, needs an outcome and both kinds of feedback."""
     went_well, even_better_if = went_well.strip(), even_better_if.strip()
     problems = {}
     if outcome not in Outcome.values:
@@ -211,14 +211,29 @@ def evidence_decide(
         problems["even_better_if"] = "Say what would make it even better."
     if problems:
         raise ValidationError(problems)
-    new_status = Status.ACHIEVED if outcome == Outcome.MEETS else Status.NOT_YET
-    now = timezone.now()
-    won = Evidence.objects.filter(pk=evidence.pk, status=Status.AWAITING).update(
-        status=new_status, decided_at=now
-    )
-    if not won:
+    return went_well, even_better_if
+
+
+@transaction.atomic
+def evidence_decide(
+    *, evidence: Evidence, assessor, outcome: str, went_well: str, even_better_if: str
+) -> Decision:
+    """A teacher decides: meets the statement, or not yet. A teacher's decision is final, whatever
+    route the work was on. Exactly one decision wins: the status changes with a conditional
+    UPDATE, so a second teacher deciding at the same moment is told."""
+    went_well, even_better_if = check_feedback(outcome, went_well, even_better_if)
+    if not evidence_finish(evidence=evidence, outcome=outcome, by=assessor, by_peers=False):
         raise AlreadyDecided
-    decision = Decision.objects.create(
+    from pbyp.assessment.models import Review, ReviewState
+
+    # Peers still holding it are free to take other work (their page says it was decided).
+    Review.objects.filter(evidence=evidence, state=ReviewState.LEASED).update(
+        state=ReviewState.RETURNED, ended_at=timezone.now()
+    )
+    Evidence.objects.filter(pk=evidence.pk, first_review_at__isnull=True).update(
+        first_review_at=timezone.now()
+    )
+    return Decision.objects.create(
         school=evidence.school,
         evidence=evidence,
         assessor=assessor,
@@ -227,13 +242,27 @@ def evidence_decide(
         went_well=went_well,
         even_better_if=even_better_if,
     )
+
+
+def evidence_finish(
+    *, evidence: Evidence, outcome: str, by, by_peers: bool, from_status: str = Status.AWAITING
+) -> bool:
+    """The work is decided (call inside a transaction). False if it was not in `from_status`
+    any more (someone else decided first). On "meets" the learner's level rises, targets at or
+    below it are done, and the learner becomes an assessor for the step."""
+    new_status = Status.ACHIEVED if outcome == Outcome.MEETS else Status.NOT_YET
+    won = Evidence.objects.filter(pk=evidence.pk, status=from_status).update(
+        status=new_status, decided_at=timezone.now(), decided_by_peers=by_peers
+    )
+    if not won:
+        return False
     if new_status == Status.ACHIEVED:
         Achievement.objects.get_or_create(
             learner_id=evidence.learner_id,
             ladder_identifier=evidence.ladder_identifier,
             level=evidence.level,
             source=LevelSource.EVIDENCE,
-            defaults={"school": evidence.school, "step": evidence.step, "recorded_by": assessor},
+            defaults={"school": evidence.school, "step": evidence.step, "recorded_by": by},
         )
         Target.objects.filter(
             school=evidence.school,
@@ -243,15 +272,15 @@ def evidence_decide(
         ).delete()
     from pbyp.evidence.tasks import tell_learner_the_outcome
 
-    enqueue_on_commit(tell_learner_the_outcome, decision_id=decision.pk)
+    enqueue_on_commit(tell_learner_the_outcome, evidence_id=evidence.pk)
     audit(
         school=evidence.school,
-        actor=assessor,
-        action=f"evidence.{outcome}",
+        actor=by,
+        action=f"evidence.{outcome}" + (".peers" if by_peers else ""),
         subject=evidence.learner,
         detail=f"evidence {evidence.pk}",
     )
-    return decision
+    return True
 
 
 @transaction.atomic

@@ -8,15 +8,7 @@ from django.core.files.storage import default_storage
 from django_tasks import task
 
 from pbyp.evidence.files import extract_text, make_thumbnail
-from pbyp.evidence.models import (
-    Decision,
-    Evidence,
-    EvidenceFile,
-    FileKind,
-    Notification,
-    Outcome,
-)
-from pbyp.schools.models import Membership, Role
+from pbyp.evidence.models import Evidence, EvidenceFile, FileKind, Notification, Status
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +21,6 @@ def process_evidence(*, evidence_id: int) -> None:
     for item in EvidenceFile.objects.filter(evidence=evidence):
         _thumbnail(item)
         _text(item)
-    _tell_tutor(evidence)
 
 
 def _thumbnail(item: EvidenceFile) -> None:
@@ -54,16 +45,18 @@ def _text(item: EvidenceFile) -> None:
 
 
 @task()
-def tell_learner_the_outcome(*, decision_id: int) -> None:
-    """The learner hears the outcome in the app (once per decision), with a link, not the work."""
-    decision = (
-        Decision.objects.filter(pk=decision_id).select_related("evidence__step__ladder").first()
+def tell_learner_the_outcome(*, evidence_id: int) -> None:
+    """The learner hears the outcome in the app (once per piece of work), with a link, not the
+    work."""
+    evidence = (
+        Evidence.objects.filter(pk=evidence_id, status__in=[Status.ACHIEVED, Status.NOT_YET])
+        .select_related("step__ladder")
+        .first()
     )
-    if decision is None:
+    if evidence is None:
         return
-    evidence = decision.evidence
     title = evidence.step.ladder.title
-    if decision.outcome == Outcome.MEETS:
+    if evidence.status == Status.ACHIEVED:
         text = f"Well done! Your work meets step {evidence.level} of “{title}”."
     else:
         text = f"Your work on “{title}” has feedback: not yet. Have a look and try again."
@@ -72,27 +65,4 @@ def tell_learner_the_outcome(*, decision_id: int) -> None:
         user_id=evidence.learner_id,
         link=f"/evidence/{evidence.pk}/",
         text=text,
-    )
-
-
-def _tell_tutor(evidence: Evidence) -> None:
-    """The learner's tutor hears there is work to check (once per piece of evidence)."""
-    member = (
-        Membership.objects.filter(
-            school=evidence.school_id, user=evidence.learner_id, role=Role.LEARNER
-        )
-        .select_related("tutor_group", "user")
-        .first()
-    )
-    tutor_id = member.tutor_group.tutor_id if member and member.tutor_group else None
-    if tutor_id is None:
-        return
-    link = f"/assess/{evidence.pk}/"
-    Notification.objects.get_or_create(
-        school_id=evidence.school_id,
-        user_id=tutor_id,
-        link=link,
-        defaults={
-            "text": f"{member.user.short_name} sent evidence for “{evidence.step.ladder.title}”."
-        },
     )

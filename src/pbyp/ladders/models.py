@@ -196,6 +196,12 @@ class Achievement(models.Model):
         indexes = [
             models.Index(fields=["school", "learner", "ladder_identifier", "level"]),
             models.Index(fields=["school", "ladder_identifier", "level", "source"]),
+            # Who could assess a step across the network (pbyp.assessment.queue).
+            models.Index(
+                fields=["ladder_identifier", "level"],
+                condition=Q(source="evidence"),
+                name="achievement_assessors_idx",
+            ),
         ]
         constraints = [
             # One evidence achievement per rung; one baseline per ladder (changing it replaces it).

@@ -15,6 +15,25 @@ class School(models.Model):
     max_submission_mb = models.PositiveIntegerField(
         default=50, help_text="Largest total of one piece of evidence, in MB."
     )
+    # Peer assessment (SPEC §6).
+    peer_consensus = models.PositiveSmallIntegerField(
+        default=2, help_text="Peer decisions each piece of work needs (1 to 3)."
+    )
+    peer_deadline_hours = models.PositiveSmallIntegerField(
+        default=48, help_text="School-day hours peers have before work goes to a teacher."
+    )
+    lease_hours = models.PositiveSmallIntegerField(
+        default=24, help_text="How long an assessor may keep a piece of work they took."
+    )
+    spot_check_percent = models.PositiveSmallIntegerField(
+        default=10, help_text="Share of peer decisions a teacher checks again."
+    )
+    older_assess_younger = models.BooleanField(
+        default=False, help_text="Secondary learners may also assess primary learners' work."
+    )
+    in_network = models.BooleanField(
+        default=False, help_text="Offer work to learners at other network schools, without names."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -52,6 +71,21 @@ class Phase(models.TextChoices):
     PRIMARY = "primary", _("Primary")
     SECONDARY = "secondary", _("Secondary")
     ADULT = "adult", _("Adult")
+
+
+def assessing_phase(year: int | None) -> str:
+    """The phase that decides who assesses whom: early years count as primary."""
+    phase = phase_of(year)
+    return Phase.PRIMARY if phase == Phase.EARLY else phase
+
+
+def years_of_phase(phase: str) -> Q:
+    """Membership rows whose assessing phase is `phase`."""
+    if phase == Phase.PRIMARY:
+        return Q(year__lte=6)
+    if phase == Phase.SECONDARY:
+        return Q(year__gte=7)
+    return Q(year__isnull=True)
 
 
 def phase_of(year: int | None) -> str:
@@ -119,6 +153,8 @@ class Membership(models.Model):
     )
     # Learners below Year 9 appear in galleries only if the school has recorded a parent's consent.
     parent_gallery_consent = models.BooleanField(default=False)
+    # A teacher can pause a learner's peer assessing (SPEC §6, spot checks).
+    assessor_suspended = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MembershipQuerySet.as_manager()
@@ -182,3 +218,31 @@ class ParentLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.parent} → {self.learner}"
+
+
+class PeriodKind(models.TextChoices):
+    TERM = "term", _("Term")
+    HOLIDAY = "holiday", _("Holiday")
+
+
+class CalendarPeriod(models.Model):
+    """A term or a holiday (half-terms, inset days, bank holidays) in the school calendar.
+    School days are weekdays inside a term and outside every holiday; with no terms entered, every
+    weekday outside a holiday counts. See pbyp.schools.calendar."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="calendar")
+    kind = models.CharField(max_length=10, choices=PeriodKind.choices)
+    name = models.CharField(max_length=60)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+
+    class Meta:
+        ordering = ["starts_on", "kind"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="period_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.starts_on} to {self.ends_on})"

@@ -1,0 +1,143 @@
+"""Where work goes, so that none is ever left without a route (SPEC §6, "never stuck").
+
+- At submission: to the school's peers if at least one eligible peer exists; else to the network
+  (if the school joined it) if someone there is eligible; else straight to a teacher ("no_peer").
+- At the peer deadline (the school's hours, counted in school days from its calendar): work still
+  waiting for peers moves on: school peers → network (once, with a fresh deadline) → teacher
+  ("deadline"). `route_overdue_work` does this from the scheduler, with nobody clicking.
+- When a peer decision leaves work needing another one and no eligible peer is left to give it:
+  to a teacher ("disagreement" after a split, else "no_peer").
+
+Routes only move forward (peer → network → teacher), and every move is a conditional UPDATE on
+the route it leaves, so two schedulers (or a scheduler and a decision) can't move work twice.
+"""
+
+import logging
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from pbyp.assessment.models import Review, ReviewState
+from pbyp.assessment.queue import eligible_assessors
+from pbyp.core.tasks import enqueue_on_commit
+from pbyp.evidence.models import Evidence, Route, RouteReason, Status
+from pbyp.schools.calendar import Calendar
+from pbyp.schools.models import assessing_phase
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+def plan_route(learner, step) -> dict:
+    """The routing fields of new evidence (before it is saved): 2 queries when peers exist."""
+    school = learner.school
+    probe = Evidence(
+        school=school,
+        learner_id=learner.user_id,
+        ladder_identifier=step.ladder.identifier,
+        level=step.level,
+        phase=assessing_phase(learner.year),
+    )
+    now = timezone.now()
+    fields = {"phase": probe.phase, "routed_at": now, "reviews_wanted": school.peer_consensus}
+    if eligible_assessors(probe).exists():
+        route = Route.PEER
+    elif school.in_network and eligible_assessors(probe, network=True).exists():
+        route = Route.NETWORK
+    else:
+        return {**fields, "route": Route.TEACHER, "route_reason": RouteReason.NO_PEER}
+    return {**fields, "route": route, "peer_deadline": peer_deadline(school, now)}
+
+
+def peer_deadline(school, start):
+    return Calendar.of(school).add_school_hours(start, school.peer_deadline_hours)
+
+
+def after_routing(evidence: Evidence) -> None:
+    """Tell whoever the work now waits for (after the transaction commits)."""
+    from pbyp.assessment.tasks import tell_assessors, tell_teachers
+
+    if evidence.route == Route.TEACHER:
+        enqueue_on_commit(tell_teachers, evidence_id=evidence.pk)
+    else:
+        enqueue_on_commit(tell_assessors, evidence_id=evidence.pk)
+
+
+def to_teacher(evidence: Evidence, reason: str, *, from_route: str | None = None) -> bool:
+    """Send waiting work to the teacher queue (once). True if this call moved it."""
+    moved = Evidence.objects.filter(
+        pk=evidence.pk, status=Status.AWAITING, route=from_route or evidence.route
+    ).update(route=Route.TEACHER, route_reason=reason, routed_at=timezone.now())
+    if moved:
+        evidence.route, evidence.route_reason = Route.TEACHER, reason
+        after_routing(evidence)
+    return bool(moved)
+
+
+@transaction.atomic
+def escalate(evidence: Evidence, now=None) -> str:
+    """Work whose peer deadline passed moves on: to the network once, then to a teacher."""
+    now = now or timezone.now()
+    school = evidence.school
+    if (
+        evidence.route == Route.PEER
+        and school.in_network
+        and eligible_assessors(evidence, network=True).exists()
+    ):
+        moved = Evidence.objects.filter(
+            pk=evidence.pk, status=Status.AWAITING, route=Route.PEER
+        ).update(route=Route.NETWORK, routed_at=now, peer_deadline=peer_deadline(school, now))
+        if moved:
+            evidence.route = Route.NETWORK
+            after_routing(evidence)
+            return Route.NETWORK
+        return evidence.route
+    to_teacher(evidence, RouteReason.DEADLINE)
+    return Route.TEACHER
+
+
+def expire_leases(now=None) -> int:
+    """Leases past their time end, and their work goes back in the queue. Returns how many."""
+    now = now or timezone.now()
+    expired = 0
+    while True:
+        ids = list(
+            Review.objects.filter(state=ReviewState.LEASED, expires_at__lte=now).values_list(
+                "pk", "evidence_id"
+            )[:BATCH]
+        )
+        for review_id, evidence_id in ids:
+            with transaction.atomic():
+                if Review.objects.filter(pk=review_id, state=ReviewState.LEASED).update(
+                    state=ReviewState.EXPIRED, ended_at=now
+                ):
+                    Evidence.objects.filter(pk=evidence_id, reviews__gt=0).update(
+                        reviews=F("reviews") - 1
+                    )
+                    expired += 1
+        if len(ids) < BATCH:
+            return expired
+
+
+def route_overdue_work(now=None) -> dict[str, int]:
+    """The scheduler's job: end expired leases, then move work whose peer deadline passed.
+    Returns counts by where work went."""
+    now = now or timezone.now()
+    counts = {"expired_leases": expire_leases(now), Route.NETWORK: 0, Route.TEACHER: 0}
+    while True:
+        overdue = list(
+            Evidence.objects.filter(
+                status=Status.AWAITING,
+                route__in=[Route.PEER, Route.NETWORK],
+                peer_deadline__lte=now,
+            )
+            .select_related("school")
+            .order_by("peer_deadline")[:BATCH]
+        )
+        for evidence in overdue:
+            where = escalate(evidence, now)
+            counts[where] = counts.get(where, 0) + 1
+        if len(overdue) < BATCH:
+            return counts
