@@ -15,7 +15,13 @@ BASE = 3  # session + user + memberships with their schools
 
 PAGES = [
     # (url, who, own queries, why)
-    ("/me/", "learner", 5, "tutor group; targets; open work; unread messages; parent links"),
+    (
+        "/me/",
+        "learner",
+        7,
+        "tutor group; targets; open work; unread messages; parent links; "
+        "work held for checking; steps achieved (an assessor adds the count of work waiting)",
+    ),
     ("/parent/", "parent", 2, "links; the children with their groups"),
     ("/tutor/", "tutor", 3, "work waiting; groups; their learners (one prefetch)"),
     ("/groups/{group_a}/", "tutor", 2, "the group (access); its learners"),

@@ -8,4 +8,6 @@ urlpatterns = [
     path("", include("pbyp.ladders.urls_interop")),
     path("", include("pbyp.ladders.urls_print")),
     path("", include("pbyp.evidence.urls")),
+    path("", include("pbyp.assessment.urls")),
+    path("", include("pbyp.assessment.urls_monitoring")),
 ]

@@ -70,7 +70,8 @@ def test_submitting_evidence_with_a_photo_and_a_pdf(cast, as_user, sent):
     assert files[0].original_name == "IMG_0001.jpg" and files[0].thumbnail_path
     assert files[1].text_status == "ok" and "bird box" in files[1].extracted_text
     page = as_user(cast.learner).get(f"/evidence/{sent.pk}/").content.decode()
-    assert "Waiting to be checked" in page and REFLECTION in page
+    assert "Waiting for a teacher" in page and REFLECTION in page
+    assert "No other learner has reached this step yet" in page
     # The tutor was told there is work to check (in the app; links only).
     assert Notification.objects.filter(user=cast.tutor, link=f"/assess/{sent.pk}/").exists()
 
@@ -374,7 +375,12 @@ def _more_work(cast, n):
 
 QUERY_PAGES = [
     # (url, who, queries after the 3 every page pays, why)
-    ("/assess/", "tutor", 2, "count; one page of the queue with learners and steps"),
+    (
+        "/assess/",
+        "tutor",
+        4,
+        "count; one page of the queue with learners and steps; count with peers; spot checks",
+    ),
     (
         "/portfolio/",
         "learner",

@@ -40,9 +40,19 @@ def _remove_interrupted_uploads() -> None:
         logger.info("Removed %d files left by interrupted uploads", removed)
 
 
+def _route_waiting_work() -> None:
+    """Expired leases go back to the queue; work past its peer deadline moves on (SPEC §6)."""
+    from pbyp.assessment.routing import route_overdue_work
+
+    moved = route_overdue_work()
+    if any(moved.values()):
+        logger.info("Routing: %s", moved)
+
+
 # (job, seconds between runs; 0 = every tick)
 JOBS = [
     (_ask_worker_for_heartbeat, 0),
+    (_route_waiting_work, 60),
     (_forget_old_form_tokens, 3600),
     (_remove_interrupted_uploads, 3600),
 ]

@@ -3,7 +3,7 @@
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 
-from pbyp.evidence.models import Decision, Evidence, EvidenceFile, Status
+from pbyp.evidence.models import Decision, Evidence, EvidenceFile, Route, Status
 from pbyp.schools.models import GALLERY_OWN_CONSENT_YEAR, Membership, Role
 
 GALLERY_PER_STEP = 6
@@ -66,13 +66,15 @@ def history_of(evidence: Evidence) -> list[Evidence]:
     )
 
 
-def teacher_queue(school, teacher):
-    """Work waiting for a teacher: learners in their own tutor groups first, then the oldest."""
+def teacher_queue(school, teacher, *, route=Route.TEACHER):
+    """Work waiting for a teacher (or, with route="peer", work waiting for peers, which a teacher
+    may still decide): learners in their own tutor groups first, then the oldest."""
     mine = Membership.objects.filter(
         school=school, user=OuterRef("learner"), role=Role.LEARNER, tutor_group__tutor=teacher
     )
+    routes = [route] if route == Route.TEACHER else [Route.PEER, Route.NETWORK]
     return (
-        Evidence.objects.filter(school=school, status=Status.AWAITING)
+        Evidence.objects.filter(school=school, status=Status.AWAITING, route__in=routes)
         .annotate(in_my_group=Exists(mine))
         .select_related("learner", "step__ladder__strand")
         .order_by("-in_my_group", "submitted_at", "pk")

@@ -20,7 +20,8 @@ from pbyp.evidence.access import (
     access_own_evidence,
 )
 from pbyp.evidence.forms import STARTERS_BETTER, STARTERS_WELL, DecisionForm, EvidenceForm
-from pbyp.evidence.models import Evidence, FileKind, Notification, Status
+from pbyp.assessment.models import SpotCheck
+from pbyp.evidence.models import Evidence, FileKind, Notification, Route, Status
 from pbyp.evidence.selectors import history_of, teacher_queue, with_files_and_feedback
 from pbyp.ladders.access import access_step
 from pbyp.ladders.selectors import used_versions, version_tree
@@ -194,10 +195,26 @@ def evidence_file(request, file_id, thumbnail=False):
 
 @staff_required
 def queue(request):
-    page = Paginator(teacher_queue(request.ctx.school, request.user), QUEUE_PAGE).get_page(
+    """Work routed to teachers; `?with=peers` shows work still with peers (a teacher may decide
+    it too: a teacher's decision is final)."""
+    school = request.ctx.school
+    with_peers = request.GET.get("with") == "peers"
+    route = Route.PEER if with_peers else Route.TEACHER
+    page = Paginator(teacher_queue(school, request.user, route=route), QUEUE_PAGE).get_page(
         request.GET.get("page")
     )
-    return render(request, "evidence/queue.html", {"page": page, "filters": {}})
+    other = teacher_queue(school, request.user, route=Route.TEACHER if with_peers else Route.PEER)
+    return render(
+        request,
+        "evidence/queue.html",
+        {
+            "page": page,
+            "with_peers": with_peers,
+            "other_count": other.count(),
+            "spot_checks": SpotCheck.objects.filter(school=school, decided_at__isnull=True).count(),
+            "filters": {"with": "peers"} if with_peers else {},
+        },
+    )
 
 
 @staff_required

@@ -12,6 +12,7 @@ def navigation(request):
             ("learner_home", "Home", "🏠"),
             ("my_ladders", "My ladders", "🪜"),
             ("portfolio", "My work", "🗂️"),
+            ("peer_home", "Check work", "🧐"),
         ]
     if ctx.is_staff:
         items += [

@@ -1,6 +1,7 @@
 """Writes about schools and people. Views, commands and the demo seeder all call these."""
 
 import re
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -13,7 +14,17 @@ from pbyp.accounts.passphrases import new_passphrase
 from pbyp.core.audit import audit
 from pbyp.core.tasks import enqueue_on_commit
 from pbyp.ladders.services import ensure_default_framework
-from pbyp.schools.models import STAFF_ROLES, Membership, ParentLink, Role, School, TutorGroup
+from pbyp.schools.calendar import typical_english_year
+from pbyp.schools.models import (
+    STAFF_ROLES,
+    CalendarPeriod,
+    Membership,
+    ParentLink,
+    PeriodKind,
+    Role,
+    School,
+    TutorGroup,
+)
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 
@@ -298,17 +309,190 @@ def parent_link_remove(*, link: ParentLink, by: User) -> None:
         Membership.objects.filter(school=school, user=parent, role=Role.PARENT).delete()
 
 
+# The limits of each school setting: the form shows them and the service enforces them.
+SETTING_LIMITS = {
+    "max_file_mb": (1, 200),
+    "max_submission_mb": (1, 500),
+    "peer_consensus": (1, 3),
+    "peer_deadline_hours": (8, 240),
+    "lease_hours": (1, 72),
+    "spot_check_percent": (0, 100),
+}
+
+
 @transaction.atomic
 def school_settings_update(
-    *, school: School, max_file_mb: int, max_submission_mb: int, by: User
+    *,
+    school: School,
+    max_file_mb: int,
+    max_submission_mb: int,
+    peer_consensus: int | None = None,
+    peer_deadline_hours: int | None = None,
+    lease_hours: int | None = None,
+    spot_check_percent: int | None = None,
+    older_assess_younger: bool | None = None,
+    in_network: bool | None = None,
+    by: User,
 ) -> None:
-    if not 1 <= max_file_mb <= max_submission_mb:
-        raise ValidationError({"max_submission_mb": "This must be at least the largest file."})
-    school.max_file_mb, school.max_submission_mb = max_file_mb, max_submission_mb
-    school.save(update_fields=["max_file_mb", "max_submission_mb"])
+    """Change the school's upload limits and peer-assessment rules. A peer setting left as None
+    keeps its current value."""
+    given = {
+        "peer_consensus": peer_consensus,
+        "peer_deadline_hours": peer_deadline_hours,
+        "lease_hours": lease_hours,
+        "spot_check_percent": spot_check_percent,
+        "older_assess_younger": older_assess_younger,
+        "in_network": in_network,
+    }
+    values = {
+        name: getattr(school, name) if value is None else value for name, value in given.items()
+    }
+    values.update(max_file_mb=max_file_mb, max_submission_mb=max_submission_mb)
+    errors = {}
+    for name, (low, high) in SETTING_LIMITS.items():
+        if not low <= values[name] <= high:
+            errors[name] = f"Choose a number from {low} to {high}."
+    if "max_submission_mb" not in errors and max_submission_mb < max_file_mb:
+        errors["max_submission_mb"] = "This must be at least the largest file."
+    if errors:
+        raise ValidationError(errors)
+    for name, value in values.items():
+        setattr(school, name, value)
+    school.save(update_fields=list(values))
+    yes_no = {True: "yes", False: "no"}
     audit(
         school=school,
         actor=by,
         action="school.settings",
-        detail=f"{max_file_mb}/{max_submission_mb} MB",
+        detail=(
+            f"{max_file_mb}/{max_submission_mb} MB; "
+            f"peers {values['peer_consensus']}, deadline {values['peer_deadline_hours']} h, "
+            f"lease {values['lease_hours']} h, spot checks {values['spot_check_percent']}%, "
+            f"older assess younger {yes_no[bool(values['older_assess_younger'])]}, "
+            f"network {yes_no[bool(values['in_network'])]}"
+        ),
     )
+
+
+# --- the school calendar ----------------------------------------------------------------------
+
+MAX_PERIOD_DAYS = 200  # longer than any term; catches a mistyped year
+
+
+def _lock_school(school: School) -> None:
+    """Calendar changes of one school happen one at a time, so overlap checks hold."""
+    School.objects.select_for_update().filter(pk=school.pk).values_list("pk").first()
+
+
+def _day_text(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def _period_text(period) -> str:
+    return f"{_day_text(period.starts_on)} to {_day_text(period.ends_on)}"
+
+
+@transaction.atomic
+def calendar_period_save(
+    *,
+    school: School,
+    period: CalendarPeriod | None,
+    kind: str,
+    name: str,
+    starts_on: date,
+    ends_on: date,
+    by: User,
+) -> CalendarPeriod:
+    """Add a term or holiday to the school calendar, or change one (`period`). Terms may not
+    overlap each other; holidays (half-terms, INSET days, bank holidays) may sit anywhere."""
+    if period is not None and period.school_id != school.pk:
+        raise ValidationError("This term or holiday belongs to another school.")
+    name = name.strip()
+    errors = {}
+    if kind not in PeriodKind.values:
+        errors["kind"] = "Choose whether this is a term or a holiday."
+    if not name:
+        errors["name"] = "Give it a name, for example “Autumn term” or “October half-term”."
+    elif len(name) > 60:
+        errors["name"] = "Use at most 60 characters."
+    if ends_on < starts_on:
+        errors["ends_on"] = "The last day is before the first day. Check both dates."
+    elif (ends_on - starts_on).days + 1 > MAX_PERIOD_DAYS:
+        errors["ends_on"] = (
+            f"That is {(ends_on - starts_on).days + 1} days long, but a term or holiday can be "
+            f"at most {MAX_PERIOD_DAYS} days. Check the year in both dates."
+        )
+    _lock_school(school)
+    if not errors and kind == PeriodKind.TERM:
+        clash = CalendarPeriod.objects.filter(
+            school=school, kind=PeriodKind.TERM, starts_on__lte=ends_on, ends_on__gte=starts_on
+        )
+        if period is not None:
+            clash = clash.exclude(pk=period.pk)
+        other = clash.order_by("starts_on").first()
+        if other is not None:
+            errors["starts_on"] = (
+                f"This overlaps “{other.name}” ({_period_text(other)}). Terms can't overlap; "
+                "change one of them. Half-terms and other breaks are holidays inside a term."
+            )
+    if errors:
+        raise ValidationError(errors)
+    if period is None:
+        period = CalendarPeriod(school=school)
+    period.kind, period.name, period.starts_on, period.ends_on = kind, name, starts_on, ends_on
+    if period.pk is None:
+        period.save()
+    else:
+        period.save(update_fields=["kind", "name", "starts_on", "ends_on"])
+    audit(
+        school=school,
+        actor=by,
+        action="calendar.save",
+        detail=f"{kind} “{name}”, {_period_text(period)}",
+    )
+    return period
+
+
+@transaction.atomic
+def calendar_period_delete(*, period: CalendarPeriod, by: User) -> None:
+    audit(
+        school=period.school,
+        actor=by,
+        action="calendar.delete",
+        detail=f"{period.kind} “{period.name}”, {_period_text(period)}",
+    )
+    period.delete()
+
+
+@transaction.atomic
+def calendar_fill_typical_year(
+    *, school: School, autumn_year: int, by: User
+) -> list[CalendarPeriod]:
+    """Fill in a typical English school year (terms, half-terms, the early-May bank holiday),
+    starting in September of `autumn_year`, for a school with no dates in that year yet."""
+    _lock_school(school)
+    first, last = date(autumn_year, 9, 1), date(autumn_year + 1, 8, 31)
+    if CalendarPeriod.objects.filter(
+        school=school, starts_on__lte=last, ends_on__gte=first
+    ).exists():
+        raise ValidationError(
+            f"Your calendar already has dates in the school year {autumn_year} to "
+            f"{autumn_year + 1}. Add or change them one at a time instead."
+        )
+    periods = CalendarPeriod.objects.bulk_create(
+        CalendarPeriod(
+            school=school,
+            kind=p.kind,
+            name=p.name,
+            starts_on=p.starts_on,
+            ends_on=p.ends_on,
+        )
+        for p in typical_english_year(autumn_year)
+    )
+    audit(
+        school=school,
+        actor=by,
+        action="calendar.fill",
+        detail=f"typical year {autumn_year} to {autumn_year + 1}",
+    )
+    return periods

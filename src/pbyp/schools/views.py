@@ -6,6 +6,7 @@ from django.db.models import Count, Prefetch, Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from pbyp.assessment.selectors import peer_summary
 from pbyp.core.audit import audit
 from pbyp.core.forms import save_once
 from pbyp.evidence.selectors import open_work_of, teacher_queue, unread_count
@@ -58,6 +59,7 @@ def learner_home(request):
             "targets": current_targets(me),
             "open_work": open_work_of(me),
             "unread": unread_count(request.user, me.school),
+            "peer": peer_summary(me),
         },
     )
 
