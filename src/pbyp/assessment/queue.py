@@ -129,11 +129,12 @@ def eligible_assessors(evidence: Evidence, *, network: bool = False):
     )
 
 
-def waiting_count(assessor: Membership, *, cap: int = 20) -> int:
-    """How many pieces of work this assessor could take now (up to `cap`, to stay cheap)."""
+def waiting_count(assessor: Membership, *, steps=None, cap: int = 20) -> int:
+    """How many pieces of work this assessor could take now (up to `cap`, to stay cheap).
+    `steps`: their achieved steps, when the caller already has them."""
     if assessor.role != Role.LEARNER or assessor.assessor_suspended:
         return 0
-    steps = achieved_steps(assessor.user_id)
+    steps = achieved_steps(assessor.user_id) if steps is None else steps
     if not steps:
         return 0
     step_q = Q()

@@ -23,10 +23,10 @@ def peer_summary(membership) -> PeerSummary:
         .select_related("evidence__step__ladder")
         .first()
     )
-    can_assess = bool(achieved_steps(membership.user_id))
+    steps = achieved_steps(membership.user_id)
     return PeerSummary(
         held=held,
-        waiting=waiting_count(membership) if can_assess else 0,
-        can_assess=can_assess,
+        waiting=waiting_count(membership, steps=steps) if steps else 0,
+        can_assess=bool(steps),
         suspended=membership.assessor_suspended,
     )

@@ -11,12 +11,32 @@ from dataclasses import dataclass
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from datetime import date, timedelta
+
+from django.utils import timezone
+
 from pbyp.accounts.models import User
+from pbyp.evidence.models import Decision, Evidence, Outcome, Route, Status
+from pbyp.ladders.defaults import stable_id
+from pbyp.ladders.models import Achievement, LevelSource, Step, Target
 from pbyp.ladders.services import ensure_default_framework
-from pbyp.schools.models import Membership, ParentLink, Role, School, TutorGroup
+from pbyp.schools.models import (
+    CalendarPeriod,
+    Membership,
+    ParentLink,
+    PeriodKind,
+    Role,
+    School,
+    TutorGroup,
+)
 
 DEMO_PASSWORD = "pbyp-demo"  # noqa: S105 - the demo logins, shown in the README
 DEMO_SLUG = "oakfield"
+# The demo learner's targets (step 1 of each); `peer` and `peer2` achieved those steps by evidence,
+# with a few more, so the learner's work on them goes to peers. Nobody has done "Presenting to an
+# audience" yet, so work on it goes to a teacher: the demo shows both routes.
+DEMO_TARGETS = ["TW1", "CT1"]  # Working in a team; Coming up with ideas
+PEER_ACHIEVED = [*DEMO_TARGETS, "IE1", "SM1", "EP3"]
 GROUP_LETTERS = "KLMNOPQRSTUVWXYZABCDEFGHIJ"
 
 FIRST_NAMES = [
@@ -288,7 +308,98 @@ def seed_school(
             )
         )
     ParentLink.objects.bulk_create(links)
+    if named_cast:
+        by_name = {u.username: u for u, _ in people}
+        _seed_peer_work(school, [by_name["peer"], by_name["peer2"]], by_name["learner"], staff[0])
+        _seed_calendar(school)
     return Seeded(school=school, learners=learners, teachers=teachers)
+
+
+def _seed_peer_work(school, peers, learner, tutor) -> None:
+    """`peer` and `peer2` achieved step 1 of some ladders by evidence (a tutor decided it last
+    term), shared in the galleries; the demo learner has chosen targets on two of them."""
+    steps = {
+        step.ladder.code: step
+        for step in Step.objects.filter(
+            ladder__identifier__in=[stable_id("pbyp-life-skills", c) for c in PEER_ACHIEVED],
+            ladder__version__framework__school=school,
+            level=1,
+        ).select_related("ladder")
+    }
+    when = timezone.now() - timedelta(days=30)
+    work = [
+        Evidence(
+            school=school,
+            learner=peer,
+            step=step,
+            ladder_identifier=step.ladder.identifier,
+            step_identifier=step.identifier,
+            level=1,
+            reflection=f"{peer.first_name} did this at school and wrote about how it showed "
+            "the step.",
+            context="lesson",
+            text="What I did, in a few sentences.",
+            status=Status.ACHIEVED,
+            share_in_gallery=True,
+            route=Route.TEACHER,
+            decided_at=when,
+            first_review_at=when,
+        )
+        for peer in peers
+        for step in steps.values()
+    ]
+    Evidence.objects.bulk_create(work)
+    Decision.objects.bulk_create(
+        Decision(
+            school=school,
+            evidence=item,
+            assessor=tutor,
+            by_teacher=True,
+            outcome=Outcome.MEETS,
+            went_well="You clearly showed the step.",
+            even_better_if="Next time, add a photo.",
+        )
+        for item in work
+    )
+    Achievement.objects.bulk_create(
+        Achievement(
+            school=school,
+            learner=item.learner,
+            step=item.step,
+            ladder_identifier=item.ladder_identifier,
+            level=1,
+            source=LevelSource.EVIDENCE,
+            recorded_by=tutor,
+        )
+        for item in work
+    )
+    Target.objects.bulk_create(
+        Target(
+            school=school,
+            learner=learner,
+            step=steps[code],
+            ladder_identifier=steps[code].ladder.identifier,
+        )
+        for code in DEMO_TARGETS
+    )
+
+
+def _seed_calendar(school, today: date | None = None) -> None:
+    """This school year's terms and half-terms, as an English school would enter them."""
+    today = today or timezone.localdate()
+    year = today.year if today.month >= 8 else today.year - 1
+    periods = [
+        (PeriodKind.TERM, "Autumn term", date(year, 9, 3), date(year, 12, 18)),
+        (PeriodKind.HOLIDAY, "Autumn half-term", date(year, 10, 26), date(year, 10, 30)),
+        (PeriodKind.TERM, "Spring term", date(year + 1, 1, 5), date(year + 1, 3, 26)),
+        (PeriodKind.HOLIDAY, "Spring half-term", date(year + 1, 2, 15), date(year + 1, 2, 19)),
+        (PeriodKind.TERM, "Summer term", date(year + 1, 4, 12), date(year + 1, 7, 21)),
+        (PeriodKind.HOLIDAY, "Summer half-term", date(year + 1, 5, 31), date(year + 1, 6, 4)),
+    ]
+    CalendarPeriod.objects.bulk_create(
+        CalendarPeriod(school=school, kind=kind, name=name, starts_on=start, ends_on=end)
+        for kind, name, start, end in periods
+    )
 
 
 def seed_demo() -> bool:

@@ -1,0 +1,38 @@
+"""Small builders for peer assessment tests: make someone an assessor, send work."""
+
+from pbyp.evidence.services import evidence_submit
+from pbyp.ladders.models import Achievement, LevelSource
+from pbyp.schools.models import Membership
+from tests.cast import make_learner
+from tests.ladders.helpers import step_of
+
+
+def achieve(membership: Membership, step, source=LevelSource.EVIDENCE) -> Achievement:
+    return Achievement.objects.create(
+        school=membership.school,
+        learner=membership.user,
+        step=step,
+        ladder_identifier=step.ladder.identifier,
+        level=step.level,
+        source=source,
+    )
+
+
+def assessor(school, username, step, *, year=9) -> Membership:
+    member = make_learner(school, username, year=year, first=username.title(), last="Peer")
+    achieve(member, step)
+    return Membership.objects.select_related("school", "user").get(pk=member.pk)
+
+
+def send(membership: Membership, step, text="My work"):
+    return evidence_submit(
+        learner=Membership.objects.select_related("school").get(pk=membership.pk),
+        step=step,
+        reflection="I did the step and this is how.",
+        context="lesson",
+        text=text,
+    )
+
+
+def ep1(school):
+    return step_of(school, "EP1", 1)
