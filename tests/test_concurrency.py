@@ -127,3 +127,48 @@ def test_two_teachers_deciding_the_same_work_at_once(postgres_only):
     assert Achievement.objects.filter(source="evidence").count() == (
         1 if expected == Status.ACHIEVED else 0
     )
+
+
+def test_twenty_assessors_taking_the_next_one_at_once(postgres_only):
+    """20 peers press "Check the next one" at the same moment, then each presses "Send my
+    decision" twice at once: no item ever gets more leases than the decisions it needs, nobody
+    holds two leases, and each lease is decided exactly once."""
+    from pbyp.assessment import services as peer
+    from pbyp.assessment.models import Review, ReviewState
+    from pbyp.evidence.models import Decision, Evidence, Status
+    from tests.assessment.helpers import assessor, ep1, send
+    from tests.cast import build_cast, make_learner
+
+    cast = build_cast()
+    step = ep1(cast.school_a)
+    assessors = [assessor(cast.school_a, f"a{n}", step, year=9 + n % 3) for n in range(20)]
+    work = [send(make_learner(cast.school_a, f"w{n}", year=8), step) for n in range(6)]
+    assert {w.route for w in work} == {"peer"} and {w.reviews_wanted for w in work} == {2}
+
+    results = run_together([lambda a=a: peer.take_next(assessor=a) for a in assessors])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    leases = [r for r in results if r is not None]
+    per_item = {}
+    for review in leases:
+        per_item[review.evidence_id] = per_item.get(review.evidence_id, 0) + 1
+    assert max(per_item.values()) <= 2, per_item
+    assert len(leases) == 12  # every slot of every item was filled, none twice
+    for item in Evidence.objects.filter(pk__in=[w.pk for w in work]):
+        assert item.reviews == per_item[item.pk] <= item.reviews_wanted
+    held = Review.objects.filter(state=ReviewState.LEASED)
+    assert held.count() == 12
+    assert held.values("assessor").distinct().count() == 12  # one open lease per assessor
+
+    def decide(review):
+        return lambda: peer.review_decide(
+            review=review, outcome="meets", went_well="Good.", even_better_if="More."
+        )
+
+    results = run_together([decide(r) for r in leases for _ in range(2)])
+    decisions = [r for r in results if isinstance(r, Decision)]
+    # The second click is refused: its lease is done, or the work was decided meanwhile.
+    refused = [r for r in results if isinstance(r, (peer.LeaseLost, peer.AlreadyDecided))]
+    assert len(decisions) == 12 and len(refused) == 12, results
+    assert Decision.objects.count() == 12
+    assert all(Review.objects.get(pk=r.pk).decision_id for r in leases)
+    assert set(Evidence.objects.values_list("status", flat=True)) == {Status.ACHIEVED}

@@ -27,11 +27,9 @@ def test_learner_chooses_a_target_and_sees_it_on_their_home_page(
     page, demo_url, sign_in, check_accessibility
 ):
     sign_in(page, demo_url, "learner", DEMO_PASSWORD)
-    page.get_by_role("link", name="Choose my first target").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("24 targets to choose from")
-    check_both_sizes(page, check_accessibility)
-
-    page.get_by_role("link", name="My ladders").click()
+    # The demo learner already has two targets; they add a third.
+    expect(page.get_by_role("main")).to_contain_text("Working in a team, step 1")
+    page.get_by_role("link", name="My ladders", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("My ladders")
     check_both_sizes(page, check_accessibility)
     page.get_by_role("link", name="Presenting to an audience").click()
@@ -88,7 +86,7 @@ def test_manager_edits_a_step_and_publishes_a_new_version(
 
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, demo_url, "learner", DEMO_PASSWORD)
-    page.get_by_role("link", name="My ladders").click()
+    page.get_by_role("link", name="My ladders", exact=True).click()
     page.get_by_role("link", name="Presenting to an audience").click()
     expect(page.get_by_role("main")).to_contain_text(
         "Show your class something you made and talk about it."
