@@ -11,7 +11,7 @@ from django.utils import timezone
 from pbyp.assessment.models import Review, ReviewState, SpotCheck
 from pbyp.assessment.queue import eligible_assessors, next_for
 from pbyp.assessment.reliability import watched
-from pbyp.assessment.routing import to_teacher
+from pbyp.assessment.routing import after_routing, to_teacher
 from pbyp.core.audit import audit
 from pbyp.evidence.models import Decision, Evidence, Outcome, Route, RouteReason, Status
 from pbyp.evidence.services import AlreadyDecided, check_feedback, evidence_finish
@@ -153,6 +153,7 @@ def _settle(evidence: Evidence) -> None:
     if len(outcomes) >= evidence.reviews_wanted:  # a split: one more peer settles it
         Evidence.objects.filter(pk=evidence.pk).update(reviews_wanted=len(outcomes) + 1)
         evidence.reviews_wanted = len(outcomes) + 1
+        after_routing(evidence)  # tell assessors there is work again
     open_leases = Review.objects.filter(evidence=evidence, state=ReviewState.LEASED).count()
     if len(outcomes) + open_leases >= evidence.reviews_wanted:
         return  # someone is already assessing it
