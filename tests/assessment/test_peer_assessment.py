@@ -453,3 +453,15 @@ def test_peer_pages_use_a_fixed_number_of_queries(
     # review (access); the work; its files; its links
     with django_assert_num_queries(3 + 4):
         assert client.get(f"/peer/review/{review.pk}/").status_code == 200
+
+
+def test_at_the_deadline_with_nobody_at_other_network_schools_work_goes_to_a_teacher(
+    cast, step, peers
+):
+    cast.school_a.in_network = True
+    cast.school_a.save()
+    work = send(cast.learner_m, step)
+    with time_machine.travel(work.peer_deadline + timedelta(minutes=1), tick=False):
+        assert route_overdue_work()[Route.TEACHER] == 1
+    work.refresh_from_db()
+    assert (work.route, work.route_reason) == (Route.TEACHER, RouteReason.DEADLINE)

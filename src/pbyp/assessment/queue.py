@@ -106,8 +106,9 @@ def next_for(assessor: Membership, *, exclude=()) -> int | None:
 
 
 def eligible_assessors(evidence: Evidence, *, network: bool = False):
-    """Learners who could assess this work now (SPEC §6), at its school or across the network.
-    Used to decide routes, so `.exists()` on it is one indexed query."""
+    """Achievements of learners who could assess this work now (SPEC §6): at its school, or at
+    every network school (its own included) with `network`. Used to decide routes, so
+    `.exists()` on it is one indexed query."""
     phase_ok = years_of_phase(evidence.phase)
     if evidence.phase == Phase.PRIMARY:
         phase_ok |= Q(school__older_assess_younger=True) & years_of_phase(Phase.SECONDARY)

@@ -84,7 +84,7 @@ def escalate(evidence: Evidence, now=None) -> str:
     if (
         evidence.route == Route.PEER
         and school.in_network
-        and eligible_assessors(evidence, network=True).exists()
+        and eligible_assessors(evidence, network=True).exclude(school=school.pk).exists()
     ):
         moved = Evidence.objects.filter(
             pk=evidence.pk, status=Status.AWAITING, route=Route.PEER

@@ -110,8 +110,7 @@ def review_decide(
         .get(pk=review.evidence_id)
     )
     if evidence.status != Status.AWAITING:
-        review_return(review=review)
-        raise AlreadyDecided
+        raise AlreadyDecided  # deciding it also ended every open lease on it
     if not Review.objects.filter(
         pk=review.pk, state=ReviewState.LEASED, expires_at__gt=now
     ).update(state=ReviewState.DONE, ended_at=now):
