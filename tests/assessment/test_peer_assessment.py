@@ -2,7 +2,7 @@
 never-stuck routing (at once, at the deadline, after a split), the network, spot checks,
 suspension, notifications, access and query counts."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -130,8 +130,8 @@ def test_the_deadline_skips_a_half_term_in_the_school_calendar(cast, step, peers
         school=cast.school_a,
         kind="holiday",
         name="Half-term",
-        starts_on=datetime(2026, 10, 26).date(),
-        ends_on=datetime(2026, 10, 30).date(),
+        starts_on=date(2026, 10, 26),
+        ends_on=date(2026, 10, 30),
     )
     with time_machine.travel(datetime(2026, 10, 23, 9, 0, tzinfo=LONDON), tick=False):
         work = send(cast.learner_m, step)  # the Friday before half-term
@@ -399,7 +399,9 @@ def test_a_peer_sees_the_files_of_work_they_hold_only_while_they_hold_it(
 # --- spot checks ----------------------------------------------------------------------------
 
 
-def test_spot_checks_measure_peers_and_a_teacher_can_put_a_not_yet_right(cast, as_user, step, peers):
+def test_spot_checks_measure_peers_and_a_teacher_can_put_a_not_yet_right(
+    cast, as_user, step, peers
+):
     cast.school_a.spot_check_percent = 100
     cast.school_a.save()
     work = send(cast.learner_m, step)

@@ -475,7 +475,8 @@ def test_a_crash_mid_upload_leaves_no_row_and_cleanup_removes_the_files(tmp_path
     assert len(leftovers) == 2  # written, never committed
     count = (
         "from pbyp.evidence.models import Evidence, EvidenceFile; "
-        "print(Evidence.objects.count(), EvidenceFile.objects.count())"
+        "print(Evidence.objects.filter(learner__username='learner').count(), "
+        "EvidenceFile.objects.count())"
     )
     assert run_pbyp(["shell", "-c", count], env, tmp_path).stdout.split()[-2:] == ["0", "0"]
     # Recent files are left alone (an upload may be in flight); old ones go.

@@ -55,18 +55,19 @@ def achieved_steps(user_id) -> list[tuple]:
     )
 
 
+# The SQL below is built from quoted table names and fixed text only; every value is a parameter.
 def _probes(assessor: Membership, steps, phases, exclude):
     """One (sql, params) per index probe: rules 1–5 for one step, phase and pool."""
     table = connection.ops.quote_name(Evidence._meta.db_table)
     reviews = connection.ops.quote_name(Review._meta.db_table)
     skip = f" AND e.id NOT IN ({', '.join(['%s'] * len(exclude))})" if exclude else ""
     common = (
-        f" AND e.status = %s AND e.learner_id <> %s AND e.reviews < e.reviews_wanted{skip}"
+        f" AND e.status = %s AND e.learner_id <> %s AND e.reviews < e.reviews_wanted{skip}"  # noqa: S608
         f" AND NOT EXISTS (SELECT 1 FROM {reviews} r"
         " WHERE r.evidence_id = e.id AND r.assessor_id = %s)"
         " ORDER BY e.reviews, e.submitted_at, e.id LIMIT 1"
     )
-    head = f"SELECT e.id, e.reviews, e.submitted_at FROM {table} e WHERE "
+    head = f"SELECT e.id, e.reviews, e.submitted_at FROM {table} e WHERE "  # noqa: S608
     tail_params = [Status.AWAITING, assessor.user_id, *exclude, assessor.user_id]
     pools = [("e.school_id = %s AND e.route = %s", [assessor.school_id, Route.PEER])]
     if assessor.school.in_network:
@@ -92,10 +93,11 @@ def next_for(assessor: Membership, *, exclude=()) -> int | None:
         for start in range(0, len(probes), CHUNK):
             chunk = probes[start : start + CHUNK]
             union = " UNION ALL ".join(
-                f"SELECT * FROM ({sql}) AS p{n}" for n, (sql, _) in enumerate(chunk)
+                f"SELECT * FROM ({sql}) AS p{n}"  # noqa: S608
+                for n, (sql, _) in enumerate(chunk)
             )
             cursor.execute(
-                f"SELECT id, reviews, submitted_at FROM ({union}) AS candidates"
+                f"SELECT id, reviews, submitted_at FROM ({union}) AS candidates"  # noqa: S608
                 " ORDER BY reviews, submitted_at, id LIMIT 1",
                 [p for _, params in chunk for p in params],
             )

@@ -111,9 +111,9 @@ def review_decide(
     )
     if evidence.status != Status.AWAITING:
         raise AlreadyDecided  # deciding it also ended every open lease on it
-    if not Review.objects.filter(
-        pk=review.pk, state=ReviewState.LEASED, expires_at__gt=now
-    ).update(state=ReviewState.DONE, ended_at=now):
+    if not Review.objects.filter(pk=review.pk, state=ReviewState.LEASED, expires_at__gt=now).update(
+        state=ReviewState.DONE, ended_at=now
+    ):
         raise LeaseLost
     decision = Decision.objects.create(
         school=evidence.school,
@@ -196,23 +196,19 @@ def spot_check_decide(
     ):
         raise AlreadyDecided
     evidence = check.evidence
-    if outcome == Outcome.MEETS and check.peer_outcome == Outcome.NOT_YET:
-        if evidence_finish(
+    upgrade = outcome == Outcome.MEETS and check.peer_outcome == Outcome.NOT_YET
+    if upgrade and evidence_finish(
+        evidence=evidence, outcome=outcome, by=teacher, by_peers=False, from_status=Status.NOT_YET
+    ):
+        Decision.objects.create(
+            school=evidence.school,
             evidence=evidence,
+            assessor=teacher,
+            by_teacher=True,
             outcome=outcome,
-            by=teacher,
-            by_peers=False,
-            from_status=Status.NOT_YET,
-        ):
-            Decision.objects.create(
-                school=evidence.school,
-                evidence=evidence,
-                assessor=teacher,
-                by_teacher=True,
-                outcome=outcome,
-                went_well=went_well,
-                even_better_if=even_better_if,
-            )
+            went_well=went_well,
+            even_better_if=even_better_if,
+        )
     audit(
         school=evidence.school,
         actor=teacher,
@@ -241,4 +237,3 @@ def assessor_suspend(*, membership: Membership, by, suspended: bool) -> None:
         action="assessor.suspend" if suspended else "assessor.restore",
         subject=membership.user,
     )
-

@@ -143,7 +143,9 @@ def spot_check(request, check_id):
     form = DecisionForm(request.POST or None)
     if check.decided_at is None and request.method == "POST" and form.is_valid():
         try:
-            check = services.spot_check_decide(check=check, teacher=request.user, **form.cleaned_data)
+            check = services.spot_check_decide(
+                check=check, teacher=request.user, **form.cleaned_data
+            )
         except AlreadyDecided:
             messages.info(request, "Another teacher checked this a moment ago.")
             return redirect("spot_check", check_id=check.pk)

@@ -2,8 +2,8 @@
 
 Workflow (every transition lives in pbyp.evidence.services and pbyp.assessment.services):
 
-    submitted ─(routed)─> awaiting ─(peers agree, or a teacher: meets)──> achieved
-                              └───(peers agree, or a teacher: not yet)─> not_yet ─(resubmit)─> superseded
+    submitted ─(routed)─> awaiting ─(peers or a teacher: meets)──> achieved
+                              └───(peers or a teacher: not yet)─> not_yet ─(resubmit)─> superseded
 
 While it is awaiting, `route` says who it waits for (SPEC §6): peers at the school, peers across
 the network, or a teacher, and `route_reason` why it went to a teacher. Routing only ever moves

@@ -18,9 +18,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from pbyp.assessment.routing import after_routing, plan_route
 from pbyp.core.audit import audit
 from pbyp.core.tasks import enqueue_on_commit
-from pbyp.assessment.routing import after_routing, plan_route
 from pbyp.evidence.files import MEGABYTE, FileRefused, PreparedFile, prepare_upload
 from pbyp.evidence.models import (
     Context,

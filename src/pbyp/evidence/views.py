@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from pbyp.assessment.models import SpotCheck
 from pbyp.core.audit import audit
 from pbyp.core.forms import save_once
 from pbyp.evidence import services
@@ -20,7 +21,6 @@ from pbyp.evidence.access import (
     access_own_evidence,
 )
 from pbyp.evidence.forms import STARTERS_BETTER, STARTERS_WELL, DecisionForm, EvidenceForm
-from pbyp.assessment.models import SpotCheck
 from pbyp.evidence.models import Evidence, FileKind, Notification, Route, Status
 from pbyp.evidence.selectors import history_of, teacher_queue, with_files_and_feedback
 from pbyp.ladders.access import access_step

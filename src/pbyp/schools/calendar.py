@@ -146,8 +146,14 @@ def _week(monday: date) -> tuple[date, date]:
 
 
 def school_year_of(day: date) -> int:
-    """The calendar year in which the school year holding `day` began (August starts a year)."""
+    """The calendar year in which the school year holding `day` began (September; August counts
+    as the run-up to the next year)."""
     return day.year if day.month >= 8 else day.year - 1
+
+
+def school_year_span(autumn_year: int) -> tuple[date, date]:
+    """The first and last day of the school year starting in `autumn_year`."""
+    return date(autumn_year, 9, 1), date(autumn_year + 1, 8, 31)
 
 
 def typical_english_year(autumn_year: int) -> list[SuggestedPeriod]:

@@ -7,12 +7,10 @@ the services instead.
 
 import random
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-
-from datetime import date, timedelta
-
 from django.utils import timezone
 
 from pbyp.accounts.models import User

@@ -58,7 +58,13 @@ class LearnerForm(forms.Form):
 
 def _limited(name: str, **kwargs) -> forms.IntegerField:
     low, high = SETTING_LIMITS[name]
-    return forms.IntegerField(min_value=low, max_value=high, **kwargs)
+    message = f"Choose a number from {low} to {high}."
+    return forms.IntegerField(
+        min_value=low,
+        max_value=high,
+        error_messages={"min_value": message, "max_value": message, "invalid": message},
+        **kwargs,
+    )
 
 
 CONSENSUS_CHOICES = [
@@ -93,6 +99,7 @@ class SchoolSettingsForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
         label="How many learners judge each piece of work",
+        error_messages={"invalid_choice": "Choose 1, 2 or 3."},
     )
     peer_deadline_hours = _limited(
         "peer_deadline_hours",

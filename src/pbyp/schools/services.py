@@ -14,7 +14,7 @@ from pbyp.accounts.passphrases import new_passphrase
 from pbyp.core.audit import audit
 from pbyp.core.tasks import enqueue_on_commit
 from pbyp.ladders.services import ensure_default_framework
-from pbyp.schools.calendar import typical_english_year
+from pbyp.schools.calendar import school_year_span, typical_english_year
 from pbyp.schools.models import (
     STAFF_ROLES,
     CalendarPeriod,
@@ -471,7 +471,7 @@ def calendar_fill_typical_year(
     """Fill in a typical English school year (terms, half-terms, the early-May bank holiday),
     starting in September of `autumn_year`, for a school with no dates in that year yet."""
     _lock_school(school)
-    first, last = date(autumn_year, 9, 1), date(autumn_year + 1, 8, 31)
+    first, last = school_year_span(autumn_year)
     if CalendarPeriod.objects.filter(
         school=school, starts_on__lte=last, ends_on__gte=first
     ).exists():

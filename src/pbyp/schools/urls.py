@@ -10,6 +10,17 @@ urlpatterns = [
     path("groups/<int:group_id>/", views.group_detail, name="group_detail"),
     path("school/", views.school_overview, name="school_overview"),
     path("school/settings/", views.school_settings, name="school_settings"),
+    path("school/calendar/", views.school_calendar, name="school_calendar"),
+    path("school/calendar/add/", views.calendar_period_edit, name="calendar_period_add"),
+    path("school/calendar/fill/", views.calendar_fill, name="calendar_fill"),
+    path(
+        "school/calendar/<int:period_id>/", views.calendar_period_edit, name="calendar_period_edit"
+    ),
+    path(
+        "school/calendar/<int:period_id>/delete/",
+        views.calendar_period_delete,
+        name="calendar_period_delete",
+    ),
     path("school/staff/", views.staff_list, name="staff_list"),
     path("school/staff/add/", views.staff_add, name="staff_add"),
     path("school/staff/<int:membership_id>/", views.staff_edit, name="staff_edit"),

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from pbyp.assessment.selectors import peer_summary
@@ -21,7 +22,15 @@ from pbyp.schools.access import (
     role_required,
     staff_required,
 )
+from pbyp.schools.calendar import (
+    Calendar,
+    access_calendar_period,
+    school_year_of,
+    school_year_span,
+)
 from pbyp.schools.forms import (
+    CalendarPeriodForm,
+    FillYearForm,
     LearnerForm,
     ParentLinkForm,
     SchoolSettingsForm,
@@ -29,7 +38,7 @@ from pbyp.schools.forms import (
     TutorGroupForm,
     apply_errors,
 )
-from pbyp.schools.models import Membership, ParentLink, Role, TutorGroup, Year
+from pbyp.schools.models import CalendarPeriod, Membership, ParentLink, Role, TutorGroup, Year
 
 PAGE_SIZE = 50
 
@@ -415,7 +424,7 @@ def parent_remove(request, link_id):
 @manager_required
 def school_settings(request):
     school = request.ctx.school
-    initial = {"max_file_mb": school.max_file_mb, "max_submission_mb": school.max_submission_mb}
+    initial = {name: getattr(school, name) for name in SchoolSettingsForm.base_fields}
     form = SchoolSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -425,8 +434,109 @@ def school_settings(request):
         else:
             messages.success(request, "Settings saved.")
             return redirect("school_overview")
+    return render(request, "schools/school_settings.html", {"form": form})
+
+
+# --- the school calendar --------------------------------------------------------------------
+
+
+def _years_to_fill(periods: list[CalendarPeriod]) -> list[int]:
+    """This school year and the next, where the calendar has nothing in them yet."""
+    this_year = school_year_of(timezone.localdate())
+    return [
+        year
+        for year in (this_year, this_year + 1)
+        if not any(
+            p.starts_on <= school_year_span(year)[1] and p.ends_on >= school_year_span(year)[0]
+            for p in periods
+        )
+    ]
+
+
+@manager_required
+def school_calendar(request):
+    school = request.ctx.school
+    periods = list(CalendarPeriod.objects.filter(school=school).order_by("starts_on", "kind"))
+    calendar = Calendar.from_periods(periods)
+    now = timezone.now()
     return render(
         request,
-        "schools/form_page.html",
-        {"form": form, "title": "School settings", "back": "school_overview"},
+        "schools/calendar.html",
+        {
+            "periods": periods,
+            "has_terms": bool(calendar.terms),
+            "today_counts": calendar.is_school_day(timezone.localdate()),
+            "deadline": calendar.add_school_hours(now, school.peer_deadline_hours),
+            "fill_form": FillYearForm(years=_years_to_fill(periods)),
+        },
     )
+
+
+@manager_required
+@save_once
+def calendar_period_edit(request, period_id=None):
+    period = access_calendar_period(request.ctx, period_id) if period_id else None
+    initial = (
+        {
+            "kind": period.kind,
+            "name": period.name,
+            "starts_on": period.starts_on,
+            "ends_on": period.ends_on,
+        }
+        if period
+        else {}
+    )
+    form = CalendarPeriodForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.calendar_period_save(
+                school=request.ctx.school, period=period, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Saved “{saved.name}”.")
+            return redirect("school_calendar")
+    return render(
+        request,
+        "schools/calendar_period_form.html",
+        {
+            "form": form,
+            "period": period,
+            "title": f"Edit {period.name}" if period else "Add a term or holiday",
+        },
+    )
+
+
+@manager_required
+def calendar_period_delete(request, period_id):
+    """GET asks to confirm; POST deletes."""
+    period = access_calendar_period(request.ctx, period_id)
+    if request.method == "POST":
+        services.calendar_period_delete(period=period, by=request.user)
+        messages.success(request, f"Deleted “{period.name}”.")
+        return redirect("school_calendar")
+    return render(request, "schools/calendar_period_delete.html", {"period": period})
+
+
+@manager_required
+@require_POST
+def calendar_fill(request):
+    school = request.ctx.school
+    periods = list(CalendarPeriod.objects.filter(school=school))
+    form = FillYearForm(request.POST, years=_years_to_fill(periods))
+    if not form.is_valid():
+        messages.error(request, "That school year already has dates. Change them one at a time.")
+        return redirect("school_calendar")
+    year = form.cleaned_data["autumn_year"]
+    try:
+        services.calendar_fill_typical_year(school=school, autumn_year=year, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"Filled in a typical school year, {year} to {year + 1}. Check the dates against "
+            "your school's own calendar and change any that differ.",
+        )
+    return redirect("school_calendar")
