@@ -1,12 +1,14 @@
 """Peer assessment as people do it: the demo learner sends evidence for one of their targets;
 `peer` (who achieved that step in the demo data) takes it from "work waiting for you" and decides;
 with the school's consensus of 2, `peer2` decides too; the learner sees the outcome and both
-pieces of feedback, without the assessors' names. axe-core checks each page, also on a phone."""
+pieces of feedback, without the assessors' names; the tutor spot-checks the peers' decision.
+axe-core checks each page, also on a phone."""
 
 import pytest
 from playwright.sync_api import expect
 
-from pbyp.schools.demo import DEMO_PASSWORD
+from pbyp.schools.demo import DEMO_PASSWORD, DEMO_SLUG
+from pbyp.schools.models import School
 from tests.browser.conftest import PHONE
 
 pytestmark = pytest.mark.browser
@@ -39,6 +41,8 @@ def check_as_peer(page, demo_url, sign_in, username, well, better, check_accessi
 def test_two_peers_check_the_learners_work_and_the_learner_sees_the_outcome(
     page, demo_url, sign_in, check_accessibility
 ):
+    # Every peer decision gets a teacher's spot check, so the tutor's part is shown too.
+    School.objects.filter(slug=DEMO_SLUG).update(spot_check_percent=100)
     sign_in(page, demo_url, "learner", DEMO_PASSWORD)
     page.get_by_role("link", name=f"{TEAM_1}, step 1").click()
     page.get_by_role("link", name="Add evidence").click()
@@ -83,3 +87,17 @@ def test_two_peers_check_the_learners_work_and_the_learner_sees_the_outcome(
     expect(main).to_contain_text("another learner who did this step")
     expect(main).not_to_contain_text("Ben Clarke")
     check_accessibility(page)
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, demo_url, "tutor", DEMO_PASSWORD)
+    page.get_by_role("link", name="Assess", exact=True).click()
+    page.get_by_role("link", name="Spot checks (1)").click()
+    check_accessibility(page)
+    page.get_by_role("link", name="Check Amara Okoye's work").click()
+    expect(page.get_by_role("main")).to_contain_text("We built a marble run")
+    check_accessibility(page)
+    page.get_by_label("Meets the statement").check()
+    page.get_by_label("What went well").fill("A clear account of listening to the group.")
+    page.get_by_label("Even better if").fill("Say how the group decided.")
+    page.get_by_role("button", name="Save decision").click()
+    expect(page.get_by_role("status")).to_contain_text("You agreed")
