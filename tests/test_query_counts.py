@@ -24,13 +24,22 @@ PAGES = [
     ),
     ("/parent/", "parent", 2, "links; the children with their groups"),
     ("/tutor/", "tutor", 3, "work waiting; groups; their learners (one prefetch)"),
+    ("/tutor/assessors/", "tutor", 1, "count of assessors (none yet: no page, no figures)"),
     ("/groups/{group_a}/", "tutor", 2, "the group (access); its learners"),
     ("/learners/{learner_m}/", "tutor", 3, "the learner (access); audit row; parent links"),
     ("/school/", "manager", 4, "people by role; learners by year; staff count; group count"),
+    (
+        "/school/assessment/",
+        "manager",
+        5,
+        "evidence figures; first-review times; calendar; spot checks; count of assessors "
+        "(none yet: no page, no figures)",
+    ),
     ("/school/staff/", "manager", 1, "staff memberships with users"),
     ("/school/learners/", "manager", 3, "count; one page of learners; groups for the filter"),
     ("/school/groups/", "manager", 1, "groups with tutors and sizes"),
     ("/school/parents/", "manager", 2, "count; one page of links"),
+    ("/school/calendar/", "manager", 1, "terms and holidays (the deadline is worked from them)"),
     ("/operator/", "operator", 1, "schools with counts"),
     ("/status/", "manager", 3, "SELECT 1; heartbeats; queue figures"),
 ]

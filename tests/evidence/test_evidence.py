@@ -524,7 +524,7 @@ def test_a_step_gallery_shows_the_newest_six(cast, step):
 
 
 def test_home_pages_show_where_work_is(cast, as_user, sent, django_capture_on_commit_callbacks):
-    assert "waiting to be checked" in as_user(cast.learner).get("/me/").content.decode()
+    assert "waiting for a teacher" in as_user(cast.learner).get("/me/").content.decode()
     assert "1 piece of work to assess" in as_user(cast.tutor).get("/tutor/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         services.evidence_decide(

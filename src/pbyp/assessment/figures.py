@@ -302,7 +302,10 @@ def _first_reviews(figures: SchoolFigures, school, since, now) -> None:
     _widths(bands)
     figures.median_hours = median(hours)
     figures.p90_hours = percentile(hours, 90)
-    clock = SchoolDayClock(calendar, min(start for start, _ in pairs), max(end for _, end in pairs))
+    # The clock covers every moment: a review recorded before sending (imported or seeded
+    # data) counts as no wait rather than breaking the page.
+    moments = [moment for pair in pairs for moment in pair]
+    clock = SchoolDayClock(calendar, min(moments), max(moments))
     days = sorted(max(0.0, clock.at(end) - clock.at(start)) for start, end in pairs)
     figures.median_school_days = median(days)
     figures.p90_school_days = percentile(days, 90)
@@ -398,6 +401,16 @@ class AssessorRow:
     @property
     def agreement_percent(self) -> int:
         return percent(self.figures.agreed, self.figures.checks)
+
+    @property
+    def time_to_decide(self) -> str:
+        """The median time from taking work to deciding it, in minutes (hours when long)."""
+        minutes = self.figures.median_minutes
+        if minutes is None:
+            return ""
+        if minutes < 90:
+            return f"{round(minutes)} min"
+        return f"{minutes / 60:.1f} h"
 
 
 def assessor_rows(memberships) -> list[AssessorRow]:

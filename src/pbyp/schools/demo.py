@@ -347,6 +347,10 @@ def _seed_peer_work(school, peers, learner, tutor) -> None:
         for step in steps.values()
     ]
     Evidence.objects.bulk_create(work)
+    # Sent the week before it was decided (submitted_at is set to "now" on creation).
+    Evidence.objects.filter(pk__in=[w.pk for w in work]).update(
+        submitted_at=when - timedelta(days=7)
+    )
     Decision.objects.bulk_create(
         Decision(
             school=school,
