@@ -145,7 +145,10 @@ def _format_violation(violation: dict) -> str:
 
 
 def _check_accessibility(page: Page) -> None:
-    """Run axe-core on the page as it is now; fail listing every serious or critical violation."""
+    """Run axe-core on the page as it is now; fail listing every serious or critical violation.
+    It waits for the page to finish loading first: axe run while a form's response replaces the
+    document finds no document to read."""
+    page.wait_for_load_state("load")
     results = Axe().run(page, options=AXE_OPTIONS)
     failing = [v for v in results.response["violations"] if v.get("impact") in FAILING_IMPACTS]
     if failing:
