@@ -92,6 +92,7 @@ def test_two_peers_check_the_learners_work_and_the_learner_sees_the_outcome(
     sign_in(page, demo_url, "tutor", DEMO_PASSWORD)
     page.get_by_role("link", name="Assess", exact=True).click()
     page.get_by_role("link", name="Spot checks (1)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Spot checks")
     check_accessibility(page)
     page.get_by_role("link", name="Check Amara Okoye's work").click()
     expect(page.get_by_role("main")).to_contain_text("We built a marble run")
