@@ -7,7 +7,7 @@ the services instead.
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -18,15 +18,8 @@ from pbyp.evidence.models import Decision, Evidence, Outcome, Route, Status
 from pbyp.ladders.defaults import stable_id
 from pbyp.ladders.models import Achievement, LevelSource, Step, Target
 from pbyp.ladders.services import ensure_default_framework
-from pbyp.schools.models import (
-    CalendarPeriod,
-    Membership,
-    ParentLink,
-    PeriodKind,
-    Role,
-    School,
-    TutorGroup,
-)
+from pbyp.schools.calendar import typical_english_year
+from pbyp.schools.models import CalendarPeriod, Membership, ParentLink, Role, School, TutorGroup
 
 DEMO_PASSWORD = "pbyp-demo"  # noqa: S105 - the demo logins, shown in the README
 DEMO_SLUG = "oakfield"
@@ -386,36 +379,13 @@ def _seed_peer_work(school, peers, learner, tutor) -> None:
     )
 
 
-def _seed_calendar(school, today: date | None = None) -> None:
-    """This school year's terms and half-terms, as an English school would enter them."""
-    today = today or timezone.localdate()
-    year = today.year if today.month >= 8 else today.year - 1
-    periods = [
-        (PeriodKind.TERM, "Autumn term", date(year, 9, 3), date(year, 12, 18)),
-        (PeriodKind.HOLIDAY, "Autumn half-term", date(year, 10, 26), date(year, 10, 30)),
-        (PeriodKind.TERM, "Spring term", date(year + 1, 1, 5), date(year + 1, 3, 26)),
-        (PeriodKind.HOLIDAY, "Spring half-term", date(year + 1, 2, 15), date(year + 1, 2, 19)),
-        (PeriodKind.TERM, "Summer term", date(year + 1, 4, 12), date(year + 1, 7, 21)),
-        (PeriodKind.HOLIDAY, "Summer half-term", date(year + 1, 5, 31), date(year + 1, 6, 4)),
-    ]
+def _seed_calendar(school) -> None:
+    """This school year's terms, half-terms and bank holiday, as an English school has them."""
+    today = timezone.localdate()
+    autumn_year = today.year if today.month >= 8 else today.year - 1
     CalendarPeriod.objects.bulk_create(
-        CalendarPeriod(school=school, kind=kind, name=name, starts_on=start, ends_on=end)
-        for kind, name, start, end in periods
-    )
-
-
-def seed_demo() -> bool:
-    """The demo school of the README, once. Returns False when it was already there."""
-    if School.objects.filter(slug=DEMO_SLUG).exists():
-        return False
-    with transaction.atomic():
-        seed_school(name="Oakfield Academy", slug=DEMO_SLUG, learners=60, named_cast=True)
-        User.objects.create(
-            username="operator",
-            first_name="Pat",
-            last_name="Operator",
-            email="operator@pbyp.example",
-            is_operator=True,
-            password=make_password(DEMO_PASSWORD),
+        CalendarPeriod(
+            school=school, kind=p.kind, name=p.name, starts_on=p.starts_on, ends_on=p.ends_on
         )
-    return True
+        for p in typical_english_year(autumn_year)
+    )

@@ -504,6 +504,7 @@ def calendar_period_edit(request, period_id=None):
             "form": form,
             "period": period,
             "title": f"Edit {period.name}" if period else "Add a term or holiday",
+            "back": "school_calendar",
         },
     )
 
