@@ -389,3 +389,20 @@ def _seed_calendar(school) -> None:
         )
         for p in typical_english_year(autumn_year)
     )
+
+
+def seed_demo() -> bool:
+    """The demo school of the README, once. Returns False when it was already there."""
+    if School.objects.filter(slug=DEMO_SLUG).exists():
+        return False
+    with transaction.atomic():
+        seed_school(name="Oakfield Academy", slug=DEMO_SLUG, learners=60, named_cast=True)
+        User.objects.create(
+            username="operator",
+            first_name="Pat",
+            last_name="Operator",
+            email="operator@pbyp.example",
+            is_operator=True,
+            password=make_password(DEMO_PASSWORD),
+        )
+    return True
