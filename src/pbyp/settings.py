@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "pbyp.ladders",
     "pbyp.evidence",
     "pbyp.assessment",
+    "pbyp.integrity",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -17,6 +17,7 @@ from pbyp.assessment.services import review_decide, spot_check_decide, take_next
 from pbyp.core.models import AuditEvent
 from pbyp.evidence.models import Decision, Evidence, Outcome, Route, RouteReason, Status
 from pbyp.evidence.services import evidence_decide, evidence_submit
+from pbyp.evidence.tasks import process_evidence
 from pbyp.ladders.models import Achievement, LevelSource
 from pbyp.schools.calendar import Calendar
 from pbyp.schools.models import CalendarPeriod, Membership, PeriodKind, TutorGroup
@@ -47,13 +48,18 @@ def achieve(membership, step):
 
 
 def send(membership, step) -> Evidence:
-    return evidence_submit(
-        learner=Membership.objects.select_related("school").get(pk=membership.pk),
+    """Submit, then run what the worker does (the integrity checks, then routing)."""
+    member = Membership.objects.select_related("school", "user").get(pk=membership.pk)
+    evidence = evidence_submit(
+        learner=member,
         step=step,
-        reflection="I gave a talk to my class about bird boxes.",
+        reflection=f"{member.user.username} gave a talk.",
         context="lesson",
         text="My notes for the talk.",
     )
+    process_evidence.call(evidence_id=evidence.pk)
+    evidence.refresh_from_db()
+    return evidence
 
 
 def peer_decides(assessor, evidence, outcome, taken, decided):

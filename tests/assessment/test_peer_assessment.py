@@ -17,6 +17,7 @@ from pbyp.core.models import AuditEvent
 from pbyp.core.schedule import tick
 from pbyp.evidence.models import Decision, Evidence, Notification, Route, RouteReason, Status
 from pbyp.evidence.services import AlreadyDecided, evidence_decide
+from pbyp.evidence.tasks import process_evidence
 from pbyp.ladders.models import Achievement, LevelSource
 from pbyp.schools.models import CalendarPeriod, Membership
 from tests.assessment.helpers import achieve, assessor, ep1, send
@@ -293,7 +294,7 @@ def test_a_peer_checks_work_through_the_pages(
     assert response.url == f"/peer/review/{review.pk}/"
     page = client.get(response.url).content.decode()
     assert step.statement in page and "My show and tell notes" in page
-    assert "I did the step and this is how." in page  # the reflection
+    assert "peer did the step." not in page and "learner did the step." in page  # reflection
     assert "Amara O." in page and "Okoye" not in page  # first name + initial only
     assert "I like how you" in page  # sentence starters
     missing = client.post(response.url, {"outcome": "meets", "went_well": "", "even_better_if": ""})
@@ -387,6 +388,7 @@ def test_a_peer_sees_the_files_of_work_they_hold_only_while_they_hold_it(
         context="home",
         uploads=[Upload("photo.jpg", samples.jpeg_with_everything())],
     )
+    process_evidence.call(evidence_id=work.pk)
     file_url = f"/files/{work.files.get().pk}/"
     client = as_user(peers[0].user)
     assert client.get(file_url).status_code == 404

@@ -1,7 +1,9 @@
 """Where work goes, so that none is ever left without a route (SPEC §6, "never stuck").
 
-- At submission: to the school's peers if at least one eligible peer exists; else to the network
-  (if the school joined it) if someone there is eligible; else straight to a teacher ("no_peer").
+- Once the integrity checks have passed it (pbyp.integrity.checks; work they hold waits for a
+  teacher first): to the school's peers if at least one eligible peer exists; else to the
+  network (if the school joined it) if someone there is eligible; else straight to a teacher
+  ("no_peer"). Work the checks never finished is routed by the scheduler after a few minutes.
 - At the peer deadline (the school's hours, counted in school days from its calendar): work still
   waiting for peers moves on: school peers → network (once, with a fresh deadline) → teacher
   ("deadline"). `route_overdue_work` does this from the scheduler, with nobody clicking.
@@ -13,6 +15,7 @@ the route it leaves, so two schedulers (or a scheduler and a decision) can't mov
 """
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import F
@@ -23,32 +26,37 @@ from pbyp.assessment.queue import eligible_assessors
 from pbyp.core.tasks import enqueue_on_commit
 from pbyp.evidence.models import Evidence, Route, RouteReason, Status
 from pbyp.schools.calendar import Calendar
-from pbyp.schools.models import assessing_phase
 
 logger = logging.getLogger(__name__)
 
 BATCH = 500
+CHECKING_MINUTES = 10  # the worker checks work within seconds; after this, the scheduler does
 
 
-def plan_route(learner, step) -> dict:
-    """The routing fields of new evidence (before it is saved): 2 queries when peers exist."""
-    school = learner.school
-    probe = Evidence(
-        school=school,
-        learner_id=learner.user_id,
-        ladder_identifier=step.ladder.identifier,
-        level=step.level,
-        phase=assessing_phase(learner.year),
-    )
-    now = timezone.now()
-    fields = {"phase": probe.phase, "routed_at": now, "reviews_wanted": school.peer_consensus}
-    if eligible_assessors(probe).exists():
+def plan_route(evidence: Evidence, now=None) -> dict:
+    """Where checked work goes (its routing fields): 1–2 queries, plus the calendar for peers."""
+    school = evidence.school
+    now = now or timezone.now()
+    if eligible_assessors(evidence).exists():
         route = Route.PEER
-    elif school.in_network and eligible_assessors(probe, network=True).exists():
+    elif school.in_network and eligible_assessors(evidence, network=True).exists():
         route = Route.NETWORK
     else:
-        return {**fields, "route": Route.TEACHER, "route_reason": RouteReason.NO_PEER}
-    return {**fields, "route": route, "peer_deadline": peer_deadline(school, now)}
+        return {"route": Route.TEACHER, "route_reason": RouteReason.NO_PEER, "routed_at": now}
+    return {"route": route, "routed_at": now, "peer_deadline": peer_deadline(school, now)}
+
+
+def route_checked(evidence: Evidence, now=None) -> bool:
+    """Work the integrity checks passed (or a teacher released) goes on its normal route, once."""
+    fields = plan_route(evidence, now)
+    moved = Evidence.objects.filter(
+        pk=evidence.pk, status=Status.AWAITING, route__in=[Route.CHECKING, Route.HELD]
+    ).update(**fields)
+    if moved:
+        for name, value in fields.items():
+            setattr(evidence, name, value)
+        after_routing(evidence)
+    return bool(moved)
 
 
 def peer_deadline(school, start):
@@ -59,7 +67,7 @@ def after_routing(evidence: Evidence) -> None:
     """Tell whoever the work now waits for (after the transaction commits)."""
     from pbyp.assessment.tasks import tell_assessors, tell_teachers
 
-    if evidence.route == Route.TEACHER:
+    if evidence.route in (Route.TEACHER, Route.HELD):
         enqueue_on_commit(tell_teachers, evidence_id=evidence.pk)
     else:
         enqueue_on_commit(tell_assessors, evidence_id=evidence.pk)
@@ -121,11 +129,33 @@ def expire_leases(now=None) -> int:
             return expired
 
 
+def route_unchecked_work(now) -> int:
+    """Work still "checking" long after it was sent (the worker was down, or the check failed):
+    check it now, or route it unchecked; never leave it waiting."""
+    from pbyp.integrity.checks import check_and_route
+
+    stale = list(
+        Evidence.objects.filter(
+            status=Status.AWAITING,
+            route=Route.CHECKING,
+            submitted_at__lte=now - timedelta(minutes=CHECKING_MINUTES),
+        ).select_related("school", "step")[:BATCH]
+    )
+    for evidence in stale:
+        check_and_route(evidence, now=now)
+    return len(stale)
+
+
 def route_overdue_work(now=None) -> dict[str, int]:
-    """The scheduler's job: end expired leases, then move work whose peer deadline passed.
-    Returns counts by where work went."""
+    """The scheduler's job: route work the checks never finished, end expired leases, then move
+    work whose peer deadline passed. Returns counts by what happened."""
     now = now or timezone.now()
-    counts = {"expired_leases": expire_leases(now), Route.NETWORK: 0, Route.TEACHER: 0}
+    counts = {
+        "unchecked": route_unchecked_work(now),
+        "expired_leases": expire_leases(now),
+        Route.NETWORK: 0,
+        Route.TEACHER: 0,
+    }
     while True:
         overdue = list(
             Evidence.objects.filter(

@@ -13,6 +13,7 @@ from pbyp.assessment.queue import eligible_assessors, next_for
 from pbyp.assessment.reliability import watched
 from pbyp.assessment.routing import after_routing, to_teacher
 from pbyp.core.audit import audit
+from pbyp.core.tasks import enqueue_on_commit
 from pbyp.evidence.models import Decision, Evidence, Outcome, Route, RouteReason, Status
 from pbyp.evidence.services import AlreadyDecided, check_feedback, evidence_finish
 from pbyp.schools.models import Membership
@@ -125,6 +126,11 @@ def review_decide(
         even_better_if=even_better_if,
     )
     Review.objects.filter(pk=review.pk).update(decision=decision)
+    from pbyp.integrity.tasks import check_assessor_patterns
+
+    enqueue_on_commit(
+        check_assessor_patterns, school_id=review.assessor_school_id, assessor_id=review.assessor_id
+    )
     if evidence.first_review_at is None:
         Evidence.objects.filter(pk=evidence.pk).update(first_review_at=now)
     _settle(evidence)

@@ -5,9 +5,12 @@ Workflow (every transition lives in pbyp.evidence.services and pbyp.assessment.s
     submitted ─(routed)─> awaiting ─(peers or a teacher: meets)──> achieved
                               └───(peers or a teacher: not yet)─> not_yet ─(resubmit)─> superseded
 
-While it is awaiting, `route` says who it waits for (SPEC §6): peers at the school, peers across
-the network, or a teacher, and `route_reason` why it went to a teacher. Routing only ever moves
-forward (peer → network → teacher), so no work is left without someone to check it.
+While it is awaiting, `route` says who it waits for (SPEC §6): first the integrity checks
+(`checking`), then peers at the school, peers across the network, or a teacher, with
+`route_reason` why it went to a teacher; `held` when a check held it for a teacher. Routing only
+ever moves forward (checking → held → peer → network → teacher), so no work is left without
+someone to check it. A teacher who finds a problem with held work returns it (`returned`): the
+learner can send a new version, as after "not yet".
 
 Submitted evidence is immutable: a resubmission is a new Evidence row (version + 1) pointing at the
 one it replaces, which keeps its files and feedback.
@@ -34,9 +37,12 @@ class Status(models.TextChoices):
     ACHIEVED = "achieved", _("Meets the statement")
     NOT_YET = "not_yet", _("Not yet")
     SUPERSEDED = "superseded", _("Sent again as a new version")
+    RETURNED = "returned", _("Returned by a teacher")
 
 
 class Route(models.TextChoices):
+    CHECKING = "checking", _("Being checked")
+    HELD = "held", _("Held for a teacher by the integrity checks")
     PEER = "peer", _("Learners at the school")
     NETWORK = "network", _("Learners at network schools")
     TEACHER = "teacher", _("A teacher")

@@ -87,7 +87,7 @@ def open_work_of(membership) -> list[Evidence]:
         Evidence.objects.filter(
             school=membership.school_id,
             learner=membership.user_id,
-            status__in=[Status.AWAITING, Status.NOT_YET],
+            status__in=[Status.AWAITING, Status.NOT_YET, Status.RETURNED],
         )
         .select_related("step__ladder")
         .order_by("-submitted_at")[:10]

@@ -18,7 +18,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from pbyp.assessment.routing import after_routing, plan_route
 from pbyp.core.audit import audit
 from pbyp.core.tasks import enqueue_on_commit
 from pbyp.evidence.files import MEGABYTE, FileRefused, PreparedFile, prepare_upload
@@ -30,17 +29,21 @@ from pbyp.evidence.models import (
     EvidenceLink,
     Notification,
     Outcome,
+    Route,
     Status,
 )
 from pbyp.ladders.models import Achievement, LevelSource, Step, Target
 from pbyp.ladders.selectors import levels_for, used_versions
-from pbyp.schools.models import Membership
+from pbyp.schools.models import Membership, assessing_phase
 
 logger = logging.getLogger(__name__)
 
 UPLOAD_DIR = "evidence"
 MAX_FILES = 10
 MAX_LINKS = 5
+
+
+SENDABLE_AGAIN = (Status.NOT_YET, Status.RETURNED)  # work the learner may send a new version of
 
 
 class AlreadyDecided(Exception):
@@ -150,7 +153,7 @@ def _create_rows(learner, step, reflection, context, text, links, prepared, path
     if replaces is not None:
         # Only the learner's own "not yet" work can be sent again, and only once.
         done = Evidence.objects.filter(
-            pk=replaces.pk, learner=learner.user_id, status=Status.NOT_YET
+            pk=replaces.pk, learner=learner.user_id, status__in=SENDABLE_AGAIN
         ).update(status=Status.SUPERSEDED)
         if not done:
             raise ValidationError(
@@ -158,9 +161,10 @@ def _create_rows(learner, step, reflection, context, text, links, prepared, path
             )
         version = replaces.version + 1
         step = replaces.step
-    route = plan_route(learner, step)
     evidence = Evidence.objects.create(
-        **route,
+        route=Route.CHECKING,
+        phase=assessing_phase(learner.year),
+        reviews_wanted=school.peer_consensus,
         school=school,
         learner_id=learner.user_id,
         step=step,
@@ -194,8 +198,8 @@ def _create_rows(learner, step, reflection, context, text, links, prepared, path
     )
     from pbyp.evidence.tasks import process_evidence
 
+    # The worker reads the files, runs the integrity checks, then routes the work.
     enqueue_on_commit(process_evidence, evidence_id=evidence.pk)
-    after_routing(evidence)
     return evidence
 
 

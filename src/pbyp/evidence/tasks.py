@@ -8,19 +8,27 @@ from django.core.files.storage import default_storage
 from django_tasks import task
 
 from pbyp.evidence.files import extract_text, make_thumbnail
-from pbyp.evidence.models import Evidence, EvidenceFile, FileKind, Notification, Status
+from pbyp.evidence.models import Evidence, EvidenceFile, FileKind, Notification, Route, Status
 
 logger = logging.getLogger(__name__)
 
 
 @task()
 def process_evidence(*, evidence_id: int) -> None:
-    evidence = Evidence.objects.filter(pk=evidence_id).select_related("step__ladder").first()
+    """Thumbnails and text first (the checks read the text), then the integrity checks, which
+    route the work."""
+    from pbyp.integrity.checks import check_and_route
+
+    evidence = (
+        Evidence.objects.filter(pk=evidence_id).select_related("step__ladder", "school").first()
+    )
     if evidence is None:
         return
     for item in EvidenceFile.objects.filter(evidence=evidence):
         _thumbnail(item)
         _text(item)
+    if evidence.route == Route.CHECKING:
+        check_and_route(evidence)
 
 
 def _thumbnail(item: EvidenceFile) -> None:

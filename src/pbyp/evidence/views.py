@@ -80,8 +80,8 @@ def evidence_new(request, step_id):
 @save_once
 def evidence_again(request, evidence_id):
     previous = access_own_evidence(request.ctx, evidence_id)
-    if previous.status != Status.NOT_YET:
-        messages.error(request, "Only work marked “not yet” can be sent again.")
+    if previous.status not in services.SENDABLE_AGAIN:
+        messages.error(request, "Only work marked “not yet” or returned can be sent again.")
         return redirect("evidence_detail", evidence_id=previous.pk)
     initial = {
         "reflection": previous.reflection,
