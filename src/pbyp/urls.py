@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("pbyp.evidence.urls")),
     path("", include("pbyp.assessment.urls")),
     path("", include("pbyp.assessment.urls_monitoring")),
+    path("", include("pbyp.integrity.urls")),
 ]

@@ -1,9 +1,10 @@
 """Reads about evidence, each in a fixed number of queries."""
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Window
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 
 from pbyp.evidence.models import Decision, Evidence, EvidenceFile, Route, Status
+from pbyp.integrity.models import Flag, FlagState
 from pbyp.schools.models import GALLERY_OWN_CONSENT_YEAR, Membership, Role
 
 GALLERY_PER_STEP = 6
@@ -72,10 +73,11 @@ def teacher_queue(school, teacher, *, route=Route.TEACHER):
     mine = Membership.objects.filter(
         school=school, user=OuterRef("learner"), role=Role.LEARNER, tutor_group__tutor=teacher
     )
-    routes = [route] if route == Route.TEACHER else [Route.PEER, Route.NETWORK]
+    routes = [Route.TEACHER, Route.HELD] if route == Route.TEACHER else [Route.PEER, Route.NETWORK]
+    held_flag = Flag.objects.filter(evidence=OuterRef("pk"), holds=True, state=FlagState.OPEN)
     return (
         Evidence.objects.filter(school=school, status=Status.AWAITING, route__in=routes)
-        .annotate(in_my_group=Exists(mine))
+        .annotate(in_my_group=Exists(mine), held_flag=Subquery(held_flag.values("pk")[:1]))
         .select_related("learner", "step__ladder__strand")
         .order_by("-in_my_group", "submitted_at", "pk")
     )

@@ -23,6 +23,7 @@ from pbyp.evidence.access import (
 from pbyp.evidence.forms import STARTERS_BETTER, STARTERS_WELL, DecisionForm, EvidenceForm
 from pbyp.evidence.models import Evidence, FileKind, Notification, Route, Status
 from pbyp.evidence.selectors import history_of, teacher_queue, with_files_and_feedback
+from pbyp.integrity.models import Flag, FlagState
 from pbyp.ladders.access import access_step
 from pbyp.ladders.selectors import used_versions, version_tree
 from pbyp.schools.access import role_required, staff_required
@@ -118,10 +119,23 @@ def evidence_detail(request, evidence_id):
         if relation != "gallery"
         else list(with_files_and_feedback(Evidence.objects.filter(pk=evidence.pk)))
     )
+    returned_note = (
+        Flag.objects.filter(evidence=versions[0].pk, state=FlagState.PROBLEM)
+        .values_list("note", flat=True)
+        .first()
+        if versions[0].status == Status.RETURNED and relation != "gallery"
+        else None
+    )
     return render(
         request,
         "evidence/evidence_detail.html",
-        {"evidence": evidence, "versions": versions, "relation": relation, "current": versions[0]},
+        {
+            "evidence": evidence,
+            "versions": versions,
+            "relation": relation,
+            "current": versions[0],
+            "returned_note": returned_note,
+        },
     )
 
 
