@@ -302,8 +302,34 @@ def seed_school(
     if named_cast:
         by_name = {u.username: u for u, _ in people}
         _seed_peer_work(school, [by_name["peer"], by_name["peer2"]], by_name["learner"], staff[0])
+        _seed_copied_work(school, memberships[5:7])
         _seed_calendar(school)
     return Seeded(school=school, learners=learners, teachers=teachers)
+
+
+DEMO_ORIGINAL = (
+    "I gave a talk to my class about the school garden. I showed photos of the raised beds we "
+    "built, explained how we planned which vegetables to grow and why we chose a sunny corner, "
+    "and answered questions about who waters it in the holidays."
+)
+DEMO_COPY = DEMO_ORIGINAL.replace("my class", "our class").replace("photos", "pictures")
+
+
+def _seed_copied_work(school, learners) -> None:
+    """Two learners' work on the same step, the second copied from the first: the integrity
+    checks hold it, so the demo's teachers have a flag to look at."""
+    from pbyp.evidence.services import evidence_submit
+    from pbyp.integrity.checks import check_and_route
+
+    step = Step.objects.get(
+        ladder__identifier=stable_id("pbyp-life-skills", "EP1"),
+        ladder__version__framework__school=school,
+        level=1,
+    )
+    for member, words in zip(learners[:2], (DEMO_ORIGINAL, DEMO_COPY), strict=True):
+        member.school = school
+        work = evidence_submit(learner=member, step=step, reflection=words, context="lesson")
+        check_and_route(work)
 
 
 def _seed_peer_work(school, peers, learner, tutor) -> None:
