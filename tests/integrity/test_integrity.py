@@ -401,3 +401,22 @@ def test_chunk_lookups_find_every_hash_within_the_search_radius():
         near = images._signed(near & ((1 << 64) - 1))
         probes = dict(images.chunk_neighbours(value))
         assert any(chunk in probes[p] for p, chunk in enumerate(images.chunks(near)))
+
+
+@pytest.mark.parametrize("copies", [1, 6])
+def test_flag_pages_use_a_fixed_number_of_queries(
+    cast, as_user, step, django_assert_num_queries, copies
+):
+    sent(other_learner(cast, "writer"), step, SOURCE)
+    for n in range(copies):
+        sent(other_learner(cast, f"copier{n}"), step, edit_words(SOURCE, 0.05, seed=n))
+    flag = Flag.objects.filter(holds=True).first()
+    client = as_user(cast.manager)
+    client.get("/assess/flags/")
+    with django_assert_num_queries(3 + 1):  # the open flags with their work and people
+        assert client.get("/assess/flags/").status_code == 200
+    with django_assert_num_queries(3 + 2):  # checks run; flags by kind
+        assert client.get("/school/integrity/").status_code == 200
+    # the flag (access); both texts (2); the check run
+    with django_assert_num_queries(3 + 4):
+        assert client.get(f"/assess/flags/{flag.pk}/").status_code == 200

@@ -12,6 +12,6 @@ def access_flag(ctx: SchoolContext, flag_id) -> Flag:
     if ctx.school is None or not ctx.is_staff:
         raise Http404
     queryset = Flag.objects.filter(school=ctx.school).select_related(
-        "evidence__step__ladder__strand", "evidence__learner", "subject", "other"
+        "evidence__step__ladder__strand", "evidence__learner", "subject", "other__learner"
     )
     return get_or_404(queryset, flag_id)
