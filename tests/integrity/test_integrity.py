@@ -420,3 +420,9 @@ def test_flag_pages_use_a_fixed_number_of_queries(
     # the flag (access); both texts (2); the check run
     with django_assert_num_queries(3 + 4):
         assert client.get(f"/assess/flags/{flag.pk}/").status_code == 200
+
+
+def test_assessing_held_work_leads_to_its_flag_first(cast, as_user, held):
+    flag = holding(held)[0]
+    response = as_user(cast.tutor).get(f"/assess/{held.pk}/")
+    assert response.status_code == 302 and response.url == f"/assess/flags/{flag.pk}/"

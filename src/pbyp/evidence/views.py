@@ -234,6 +234,13 @@ def queue(request):
 @staff_required
 def assess(request, evidence_id):
     evidence = access_evidence_to_assess(request.ctx, evidence_id)
+    if evidence.route == Route.HELD and evidence.status == Status.AWAITING:
+        held = Flag.objects.filter(evidence=evidence, holds=True, state=FlagState.OPEN).first()
+        if held is not None:
+            messages.info(
+                request, "An integrity check held this work: decide about the flag first."
+            )
+            return redirect("flag_detail", flag_id=held.pk)
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
