@@ -10,6 +10,7 @@ from django_tasks import task
 from pbyp.assessment.queue import eligible_assessors
 from pbyp.evidence.models import Evidence, Notification, Route
 from pbyp.schools.models import Membership, Role
+from pbyp.schools.selectors import tutor_of
 
 ASSESSORS_TOLD = 30  # per piece of work: enough to find someone, without telling a whole year
 PEER_LINK = "/peer/"
@@ -51,14 +52,7 @@ def tell_teachers(*, evidence_id: int) -> None:
     )
     if evidence is None:
         return
-    member = (
-        Membership.objects.filter(
-            school=evidence.school_id, user=evidence.learner_id, role=Role.LEARNER
-        )
-        .select_related("tutor_group__tutor")
-        .first()
-    )
-    tutor = member.tutor_group.tutor if member and member.tutor_group else None
+    tutor = tutor_of(evidence.school_id, evidence.learner_id)
     staff = (
         [tutor]
         if tutor

@@ -11,7 +11,7 @@ from pbyp.core.audit import audit
 from pbyp.evidence.models import Evidence, Notification, Route, Status
 from pbyp.evidence.services import AlreadyDecided
 from pbyp.integrity.models import Flag, FlagState
-from pbyp.schools.models import Membership, Role
+from pbyp.schools.selectors import tutor_of
 
 
 def _close(flags, *, by, state, note="") -> int:
@@ -62,18 +62,11 @@ def held_return(*, evidence: Evidence, by, note: str) -> None:
         link=link,
         text=f"A teacher sent your work on “{title}” back to you. Read their note.",
     )
-    member = (
-        Membership.objects.filter(
-            school=evidence.school, user=evidence.learner_id, role=Role.LEARNER
-        )
-        .select_related("tutor_group")
-        .first()
-    )
-    tutor_id = member.tutor_group.tutor_id if member and member.tutor_group else None
-    if tutor_id and tutor_id != by.pk:
+    tutor = tutor_of(evidence.school_id, evidence.learner_id)
+    if tutor and tutor != by:
         Notification.objects.create(
             school=evidence.school,
-            user_id=tutor_id,
+            user=tutor,
             link=link,
             text=f"{evidence.learner.short_name}'s work on “{title}” was returned after a check.",
         )
