@@ -254,6 +254,16 @@ def test_an_expired_lease_returns_the_work_and_a_late_decision_is_refused(cast, 
     assert next_for(peers[0]) is None  # it let the work go: someone else gets it
 
 
+def test_when_the_only_peer_lets_the_lease_expire_a_teacher_gets_it_at_once(cast, step):
+    only = assessor(cast.school_a, "only", step)
+    work = send(cast.learner_m, step)
+    review = services.take_next(assessor=only)
+    with time_machine.travel(review.expires_at + timedelta(minutes=1), tick=False):
+        route_overdue_work()
+    work.refresh_from_db()
+    assert (work.route, work.route_reason) == (Route.TEACHER, RouteReason.NO_PEER)
+
+
 def test_giving_work_back(cast, as_user, step, peers):
     work = send(cast.learner_m, step)
     review = services.take_next(assessor=peers[0])
@@ -348,19 +358,20 @@ def test_network_work_goes_to_other_schools_without_names_then_to_a_teacher(
     assert work.route == Route.PEER
     assert next_for(fresh(faraway)) is None  # not before the school's own peers had a chance
     local_review = services.take_next(assessor=fresh(local))
-    services.review_return(review=local_review)
-    with time_machine.travel(work.peer_deadline + timedelta(minutes=1), tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            route_overdue_work()
-        work.refresh_from_db()
-        assert work.route == Route.NETWORK
+    # The only local peer gives it back: no one at the school is left, so it goes to the
+    # network at once (not at the deadline).
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review_return(review=local_review)
+    work.refresh_from_db()
+    assert work.route == Route.NETWORK
+    with time_machine.travel(work.peer_deadline - timedelta(minutes=1), tick=False):
         assert Notification.objects.filter(user=faraway.user, link="/peer/").exists()
         review = services.take_next(assessor=fresh(faraway))
         assert review.evidence_id == work.pk
         page = as_user(faraway.user).get(f"/peer/review/{review.pk}/").content.decode()
         assert "A learner at another school" in page
         assert "Amara" not in page and "Ashdown" not in page
-        services.review_return(review=review)
+    # faraway still holds it at the deadline: it moves on to a teacher anyway.
     with time_machine.travel(work.peer_deadline + timedelta(minutes=1), tick=False):
         route_overdue_work()
     work.refresh_from_db()

@@ -24,7 +24,7 @@ from django.utils import timezone
 from pbyp.assessment.models import Review, ReviewState
 from pbyp.assessment.queue import eligible_assessors
 from pbyp.core.tasks import enqueue_on_commit
-from pbyp.evidence.models import Evidence, Route, RouteReason, Status
+from pbyp.evidence.models import Decision, Evidence, Route, RouteReason, Status
 from pbyp.schools.calendar import Calendar
 
 logger = logging.getLogger(__name__)
@@ -85,8 +85,9 @@ def to_teacher(evidence: Evidence, reason: str, *, from_route: str | None = None
 
 
 @transaction.atomic
-def escalate(evidence: Evidence, now=None) -> str:
-    """Work whose peer deadline passed moves on: to the network once, then to a teacher."""
+def escalate(evidence: Evidence, now=None, reason=RouteReason.DEADLINE) -> str:
+    """Work whose peer deadline passed (or with no peer left) moves on: to the network once,
+    then to a teacher."""
     now = now or timezone.now()
     school = evidence.school
     if (
@@ -102,8 +103,25 @@ def escalate(evidence: Evidence, now=None) -> str:
             after_routing(evidence)
             return Route.NETWORK
         return evidence.route
-    to_teacher(evidence, RouteReason.DEADLINE)
+    to_teacher(evidence, reason)
     return Route.TEACHER
+
+
+def to_teacher_if_no_peer_left(evidence: Evidence, reason=RouteReason.NO_PEER) -> bool:
+    """Work that needs another peer review, when nobody holds it and no eligible peer is left
+    (they all decided, gave it back or let it expire), moves on now rather than at its deadline:
+    to the network if the school is in it and someone there could assess it, else to a teacher.
+    True if it moved."""
+    if evidence.status != Status.AWAITING or evidence.route not in (Route.PEER, Route.NETWORK):
+        return False
+    done = Decision.objects.filter(evidence=evidence, by_teacher=False).count()
+    held = Review.objects.filter(evidence=evidence, state=ReviewState.LEASED).count()
+    if done + held >= evidence.reviews_wanted:
+        return False  # someone is assessing it
+    if eligible_assessors(evidence, network=evidence.route == Route.NETWORK).exists():
+        return False
+    before = evidence.route
+    return escalate(evidence, reason=reason) != before
 
 
 def expire_leases(now=None) -> int:
@@ -123,6 +141,9 @@ def expire_leases(now=None) -> int:
                 ):
                     Evidence.objects.filter(pk=evidence_id, reviews__gt=0).update(
                         reviews=F("reviews") - 1
+                    )
+                    to_teacher_if_no_peer_left(
+                        Evidence.objects.select_related("school").get(pk=evidence_id)
                     )
                     expired += 1
         if len(ids) < BATCH:

@@ -9,9 +9,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from pbyp.assessment.models import Review, ReviewState, SpotCheck
-from pbyp.assessment.queue import eligible_assessors, next_for
+from pbyp.assessment.queue import next_for
 from pbyp.assessment.reliability import watched
-from pbyp.assessment.routing import after_routing, to_teacher
+from pbyp.assessment.routing import after_routing, to_teacher_if_no_peer_left
 from pbyp.core.audit import audit
 from pbyp.core.tasks import enqueue_on_commit
 from pbyp.evidence.models import Decision, Evidence, Outcome, Route, RouteReason, Status
@@ -94,6 +94,9 @@ def review_return(*, review: Review) -> None:
         Evidence.objects.filter(pk=review.evidence_id, reviews__gt=0).update(
             reviews=F("reviews") - 1
         )
+        to_teacher_if_no_peer_left(
+            Evidence.objects.select_related("school").get(pk=review.evidence_id)
+        )
 
 
 @transaction.atomic
@@ -159,13 +162,7 @@ def _settle(evidence: Evidence) -> None:
         Evidence.objects.filter(pk=evidence.pk).update(reviews_wanted=len(outcomes) + 1)
         evidence.reviews_wanted = len(outcomes) + 1
         after_routing(evidence)  # tell assessors there is work again
-    open_leases = Review.objects.filter(evidence=evidence, state=ReviewState.LEASED).count()
-    if len(outcomes) + open_leases >= evidence.reviews_wanted:
-        return  # someone is already assessing it
-    network = evidence.route == Route.NETWORK
-    if not eligible_assessors(evidence, network=network).exists():
-        reason = RouteReason.DISAGREEMENT if split else RouteReason.NO_PEER
-        to_teacher(evidence, reason)
+    to_teacher_if_no_peer_left(evidence, RouteReason.DISAGREEMENT if split else RouteReason.NO_PEER)
 
 
 def _maybe_spot_check(evidence: Evidence, outcome: str, outcomes: list[str]) -> None:
