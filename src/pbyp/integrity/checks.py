@@ -49,7 +49,7 @@ logger = logging.getLogger(__name__)
 
 COMMON = 100  # a fingerprint in more submissions than this is a common phrase: ignored
 CANDIDATES = 8  # texts verified per submission, those sharing the most fingerprints
-MIN_SHARED = 2  # fingerprints a candidate must share
+MIN_SHARED = 1  # fingerprints a candidate must share (verification decides)
 NEAR_TEXT = 0.5  # containment at or above this is copying
 EXACT_MIN_WORDS = 8  # shorter texts ("I did it") match by chance, so they are not flagged
 BURST = 8  # submissions by one learner within an hour that raise a pattern flag
@@ -96,9 +96,16 @@ def read(evidence: Evidence) -> Submission:
     return found
 
 
+FIRST_PERSON = {"you": "i", "your": "my", "yours": "mine", "yourself": "myself"}
+
+
 def statement_tokens(evidence: Evidence) -> list[str]:
+    """The step statement's words, as written and as a learner quotes it ("I can … my …"):
+    honest answers quote it, so its words never count as copying."""
     step = evidence.step
-    return text.words(f"{step.statement}\n{step.early_years}")
+    written = text.words(f"{step.statement}\n{step.early_years}")
+    quoted = ["i", "can", *(FIRST_PERSON.get(w, w) for w in written)]
+    return [*written, *quoted]
 
 
 def check(evidence: Evidence) -> list[Flag]:
