@@ -480,3 +480,16 @@ def test_at_the_deadline_with_nobody_at_other_network_schools_work_goes_to_a_tea
         assert route_overdue_work()[Route.TEACHER] == 1
     work.refresh_from_db()
     assert (work.route, work.route_reason) == (Route.TEACHER, RouteReason.DEADLINE)
+
+
+@pytest.mark.parametrize("checks", [1, 5])
+def test_the_spot_check_list_uses_a_fixed_number_of_queries(
+    cast, as_user, step, peers, django_assert_num_queries, checks
+):
+    for n in range(checks):
+        work = send(make_learner(cast.school_a, f"s{n}", year=8), step)
+        SpotCheck.objects.create(school=cast.school_a, evidence=work, peer_outcome="meets")
+    client = as_user(cast.tutor)
+    client.get("/assess/spot-checks/")
+    with django_assert_num_queries(3 + 1):  # the open checks with their work and learners
+        assert client.get("/assess/spot-checks/").status_code == 200
