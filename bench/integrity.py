@@ -1487,11 +1487,13 @@ def why_missed(missed: list[Item], items: list[Item], steps) -> str:
     """Why copies were not flagged: the containment the product would compute for the pair
     (below NEAR_TEXT: the verification said no), else too few shared fingerprints to be a
     candidate (MIN_SHARED; common ones not counted)."""
+    from types import SimpleNamespace
+
     from pbyp.integrity import checks, text
 
     low, shared, scores = 0, [], []
     for item in missed:
-        statement = text.words(f"{steps[item.prompt].statement}\n{steps[item.prompt].early_years}")
+        statement = checks.statement_tokens(SimpleNamespace(step=steps[item.prompt]))
         ignore = set(text.ngrams(statement, text.VERIFY_N))
         a, b = text.words(items[item.family].text), text.words(item.text)
         score = text.containment(b, a, ignore=ignore)
@@ -1657,38 +1659,39 @@ def accuracy_of_corpus(folder: Path, rng: random.Random) -> dict:
 
 # --- scale --------------------------------------------------------------------------------------
 
-_statement_prints: dict[str, tuple[set[int], str]] = {}
+_statements: dict[tuple[str, str], tuple[set[int], object]] = {}
 
 
-def index_rows(statement: str, body: str) -> tuple[list[int], str]:
-    """What `check` indexes for a submission whose whole text is `body`: its fingerprints less
-    the statement's (sorted, at most MAX_PRINTS), and its normalised digest ("" when too short to
-    be flagged, or the statement itself)."""
+def index_rows(step: tuple[str, str], body: str) -> tuple[list[int], str]:
+    """What `check` indexes for a submission whose whole text is `body`, on a step with this
+    (statement, early years wording): its fingerprints less the statement's (sorted, at most
+    MAX_PRINTS), and its normalised digest ("" when too short to be flagged, or the statement
+    itself). The product's own functions decide what the statement covers."""
+    from types import SimpleNamespace
+
     from pbyp.integrity import checks, text
 
-    if statement not in _statement_prints:
-        _statement_prints[statement] = (
-            text.fingerprints(text.words(statement)),
-            text.normalised_digest(statement),
-        )
-    ignored, statement_digest = _statement_prints[statement]
-    tokens = text.words(body)
-    prints = sorted(text.fingerprints(tokens) - ignored)[: text.MAX_PRINTS]
-    digest = text.normalised_digest(body) if len(tokens) >= checks.EXACT_MIN_WORDS else ""
-    return prints, "" if digest == statement_digest else digest
+    if step not in _statements:
+        statement, early_years = step
+        work = SimpleNamespace(step=SimpleNamespace(statement=statement, early_years=early_years))
+        _statements[step] = (text.fingerprints(checks.statement_tokens(work)), work)
+    ignored, work = _statements[step]
+    prints = sorted(text.fingerprints(text.words(body)) - ignored)[: text.MAX_PRINTS]
+    digests = checks._digests(work, checks.Submission(parts=[body, ""]))
+    return prints, next(iter(digests), "")
 
 
 def scale_chunk(job) -> list[tuple]:
     """Generates one chunk of the scale index (run in a pool): (step, learner, text, prints,
     digest) per submission."""
-    chunk, count, seed, statements, learners = job
+    chunk, count, seed, step_texts, learners = job
     rng = random.Random(f"{seed}-scale-{chunk}")
     writer = Writer(rng)
-    prompts = [Prompt(s) for s in statements]
+    prompts = [Prompt(statement) for statement, _ in step_texts]
     recent: dict[int, list[tuple[int, str]]] = {}
     rows = []
     for _ in range(count):
-        step = rng.randrange(len(statements))
+        step = rng.randrange(len(step_texts))
         learner = rng.randrange(learners)
         earlier = recent.get(step)
         if earlier and rng.random() < SCALE_COPIES:
@@ -1700,7 +1703,7 @@ def scale_chunk(job) -> list[tuple]:
             body = writer.honest(prompts[step])
             recent.setdefault(step, []).append((learner, body))
             del recent[step][:-50]
-        rows.append((step, learner, body, *index_rows(statements[step], body)))
+        rows.append((step, learner, body, *index_rows(step_texts[step], body)))
     return rows
 
 
@@ -1911,12 +1914,12 @@ def scale(args, rng: random.Random) -> dict:
     began = time.perf_counter()
     school, members = seed_learners(max(100, n // SCALE_PER_LEARNER), rng)
     steps = list(Step.objects.filter(school=school).select_related("ladder").order_by("pk"))
-    statements = [s.statement for s in steps]
+    step_texts = [(s.statement, s.early_years) for s in steps]
     now = timezone.now()
     index = Index(school, steps, members, now - timedelta(days=3 * 365), timedelta(days=3 * 365))
     index.total = n
     chunks = [(c, min(SCALE_CHUNK, n - c * SCALE_CHUNK)) for c in range(-(-n // SCALE_CHUNK))]
-    jobs = [(c, count, args.seed, statements, len(members)) for c, count in chunks]
+    jobs = [(c, count, args.seed, step_texts, len(members)) for c, count in chunks]
     connections.close_all()  # the pool forks: no child may share the database connection
     words = prints = 0
     with multiprocessing.get_context("fork").Pool(2) as pool:
@@ -1960,7 +1963,7 @@ def scale(args, rng: random.Random) -> dict:
 
     # New submissions, each checked in full (and committed) as the worker would.
     writer = Writer(rng)
-    prompts = [Prompt(s) for s in statements]
+    prompts = [Prompt(statement) for statement, _ in step_texts]
     first = Evidence.objects.order_by("pk").values_list("pk", flat=True).first()
     last = Evidence.objects.order_by("-pk").values_list("pk", flat=True).first()
     sources = list(
