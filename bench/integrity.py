@@ -71,7 +71,6 @@ import platform
 import random
 import re
 import secrets
-import shutil
 import signal
 import statistics
 import subprocess
@@ -82,7 +81,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from pages import POSTGRES, postgres_create, postgres_drop  # bench/pages.py
+from pages import bench_env, clean_up, postgres_create, postgres_url  # bench/pages.py
 
 EDIT_LEVELS = (0.05, 0.10, 0.20)
 PARTIAL_OF_NEW = (0.4, 0.6)  # the copied run's share of a partial copy's words
@@ -1054,23 +1053,9 @@ class Writer:
 
 
 def child_env(var_dir: Path, database_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    # Nothing inherited may point the run at real data.
-    for name in ("SECRET_KEY", "MEDIA_ROOT", "EMAIL_BACKEND", "DJANGO_SETTINGS_MODULE"):
-        env.pop(name, None)
-    env.update(
-        DJANGO_SETTINGS_MODULE="pbyp.settings",
-        PBYP_VAR_DIR=str(var_dir),
-        DATABASE_URL=database_url,
-        LOG_LEVEL="WARNING",
-        PBYP_ENV="local",
-        DEBUG="false",
-    )
+    env = bench_env(var_dir, database_url)  # nothing inherited points the run at real data
+    env["DJANGO_SETTINGS_MODULE"] = "pbyp.settings"
     return env
-
-
-def postgres_url(name: str) -> str:
-    return f"postgres://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}/{name}"
 
 
 def run_part(part: str, argv: list[str], var_dir: Path, databases: list[str], engine: str) -> dict:
@@ -1186,14 +1171,7 @@ def main() -> int:
         print("integrity: interrupted", file=sys.stderr)
         return 130
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip the clean-up
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        shutil.rmtree(var_dir, ignore_errors=True)
-        for name in databases:
-            try:
-                postgres_drop(name)
-            except Exception as error:  # noqa: BLE001 - say so, and leave the exit code as it is
-                print(f"integrity: could not drop database {name}: {error}", file=sys.stderr)
+        clean_up("integrity", var_dir, databases)
 
 
 # --- the children -------------------------------------------------------------------------------

@@ -164,6 +164,23 @@ def postgres_drop(name: str) -> None:
         )
 
 
+def postgres_url(name: str) -> str:
+    p = POSTGRES
+    return f"postgres://{p['user']}@{p['host']}:{p['port']}/{name}"
+
+
+def clean_up(bench: str, var_dir: Path, databases: list[str]) -> None:
+    """Remove a run's temporary folder and databases, whatever happened (every bench's finally)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip the clean-up
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    shutil.rmtree(var_dir, ignore_errors=True)
+    for name in databases:
+        try:
+            postgres_drop(name)
+        except Exception as error:  # noqa: BLE001 - say so, and leave the exit code as it is
+            print(f"{bench}: could not drop database {name}: {error}", file=sys.stderr)
+
+
 def bench_env(var_dir: Path, database_url: str) -> dict[str, str]:
     env = dict(os.environ)
     # Nothing inherited may point the run at real data or change how the server behaves.
@@ -423,8 +440,7 @@ def main() -> int:
         if args.database == "postgres":
             database = f"pbyp_bench_{secrets.token_hex(4)}"
             postgres_create(database)
-            p = POSTGRES
-            database_url = f"postgres://{p['user']}@{p['host']}:{p['port']}/{database}"
+            database_url = postgres_url(database)
         else:
             database_url = f"sqlite:///{var_dir / 'pbyp.sqlite3'}"
         return run(args, var_dir, database_url)
@@ -435,14 +451,7 @@ def main() -> int:
         print("pages: interrupted", file=sys.stderr)
         return 130
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip the clean-up
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        shutil.rmtree(var_dir, ignore_errors=True)
-        if database:
-            try:
-                postgres_drop(database)
-            except Exception as error:  # noqa: BLE001 - say so, and leave the exit code as it is
-                print(f"pages: could not drop database {database}: {error}", file=sys.stderr)
+        clean_up("pages", var_dir, [database] if database else [])
 
 
 if __name__ == "__main__":

@@ -96,12 +96,10 @@ import heapq
 import importlib.metadata
 import itertools
 import json
-import os
 import platform
 import random
 import re
 import secrets
-import shutil
 import signal
 import statistics
 import subprocess
@@ -115,7 +113,13 @@ from datetime import time as clock
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pages import POSTGRES, postgres_admin, postgres_create, postgres_drop  # bench/pages.py
+from pages import (  # bench/pages.py
+    bench_env,
+    clean_up,
+    postgres_admin,
+    postgres_create,
+    postgres_url,
+)
 
 ZONE = ZoneInfo("Europe/London")  # the product's default TIME_ZONE
 TERM_START = date(2026, 1, 5)  # a Monday: the spring term
@@ -216,18 +220,11 @@ def postgres_reachable() -> str:
 
 
 def child_env(var_dir: Path, database_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    for name in ("SECRET_KEY", "MEDIA_ROOT", "EMAIL_BACKEND", "DJANGO_SETTINGS_MODULE"):
-        env.pop(name, None)
+    env = bench_env(var_dir, database_url)  # nothing inherited points the run at real data
     env.update(
         DJANGO_SETTINGS_MODULE="pbyp.settings",
-        PBYP_VAR_DIR=str(var_dir),
-        DATABASE_URL=database_url,
         TASK_BACKEND="immediate",  # notifications are created as the work is routed
         TIME_ZONE=ZONE.key,  # the school day the simulation lives by is the product's
-        LOG_LEVEL="WARNING",
-        PBYP_ENV="local",
-        DEBUG="false",
     )
     return env
 
@@ -267,10 +264,6 @@ def run_child(phase: str, args, var_dir: Path, database_url: str) -> dict:
     if code:
         raise BenchError(f"the {phase} part failed (exit {code}); its error is above")
     return json.loads(result.read_text())
-
-
-def postgres_url(name: str) -> str:
-    return f"postgres://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}/{name}"
 
 
 def main() -> int:
@@ -346,14 +339,7 @@ def main() -> int:
         print("peer_routing: interrupted", file=sys.stderr)
         return 130
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip the clean-up
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        shutil.rmtree(var_dir, ignore_errors=True)
-        for name in databases:
-            try:
-                postgres_drop(name)
-            except Exception as error:  # noqa: BLE001 - say so, and leave the exit code as it is
-                print(f"peer_routing: could not drop database {name}: {error}", file=sys.stderr)
+        clean_up("peer_routing", var_dir, databases)
 
 
 # --- the children -------------------------------------------------------------------------------
